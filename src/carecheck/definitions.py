@@ -1,0 +1,328 @@
+"""The shapes of questionnaires, instruments and rule sets: what a valid definition file may say.
+
+These models check each file on its own. Cross-references (a rule naming an item, a criterion naming a guide
+section) are checked when a questionnaire and a rule set are compiled together, in `engine`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""An item, instrument or derived-value id: usable as a name in conditions."""
+
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
+"""A kebab-case code: rule ids, levels, bands, criteria, programs, modalities."""
+
+Condition = Annotated[str, Field(min_length=1, max_length=2000)]
+"""Source text in the condition language (see `conditions`)."""
+
+Prose = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} is listed twice")
+        seen.add(value)
+
+
+# --- questionnaires and instruments -------------------------------------------------------------------------------
+
+
+class Choice(Frozen):
+    value: str | int
+    """What the answer file holds for this choice."""
+    label: Prose
+    """What a person reads."""
+
+
+class _Item(Frozen):
+    id: Identifier
+    prompt: Prose
+    help: Prose | None = None
+    required: bool = True
+    when: Condition | None = None
+    """The item is asked only when this holds; otherwise it is absent."""
+
+
+class IntegerItem(_Item):
+    type: Literal["integer"]
+    min: int
+    max: int
+    unit: str | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> IntegerItem:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class BooleanItem(_Item):
+    type: Literal["boolean"]
+
+
+class ChoiceItem(_Item):
+    type: Literal["choice"]
+    choices: Annotated[list[Choice], Field(min_length=2)]
+
+    @field_validator("choices")
+    @classmethod
+    def _distinct(cls, choices: list[Choice]) -> list[Choice]:
+        _unique([str(c.value) for c in choices], "choice")
+        kinds = {type(c.value) for c in choices}
+        if len(kinds) > 1:
+            raise ValueError("choices must all be numbers or all be words, not a mix")
+        return choices
+
+
+class MultiChoiceItem(_Item):
+    type: Literal["multi"]
+    choices: Annotated[list[Choice], Field(min_length=1)]
+
+    @field_validator("choices")
+    @classmethod
+    def _words(cls, choices: list[Choice]) -> list[Choice]:
+        _unique([str(c.value) for c in choices], "choice")
+        if any(not isinstance(c.value, str) for c in choices):
+            raise ValueError("the choices of a multiple-choice item must be words")
+        return choices
+
+
+class TextItem(_Item):
+    type: Literal["text"]
+    max_length: Annotated[int, Field(ge=1, le=100_000)] = 2000
+
+
+Item = Annotated[IntegerItem | BooleanItem | ChoiceItem | MultiChoiceItem | TextItem, Field(discriminator="type")]
+
+
+class Band(Frozen):
+    """A named range of an instrument's total, or a condition over its items (the first that holds wins)."""
+
+    id: Code
+    label: Prose
+    min: int | None = None
+    max: int | None = None
+    when: Condition | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Band:
+        ranged = self.min is not None or self.max is not None
+        if ranged == (self.when is not None):
+            raise ValueError("a band has either min/max or a when condition, not both and not neither")
+        return self
+
+
+class Scoring(Frozen):
+    items: Annotated[list[Identifier], Field(min_length=1)]
+    """The items whose points add up to the total."""
+    reverse: list[Identifier] = []
+    """Items scored the other way round (a 'no' scores a point; the lowest choice scores the most)."""
+    bands: Annotated[list[Band], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scoring:
+        _unique(self.items, "scored item")
+        _unique([b.id for b in self.bands], "band")
+        for item in self.reverse:
+            if item not in self.items:
+                raise ValueError(f"reverse-scored item {item!r} is not among the scored items")
+        return self
+
+
+class Attribution(Frozen):
+    name: Prose
+    authors: Prose
+    source: Prose
+    terms: Prose
+    url: str | None = None
+
+
+class Instrument(Frozen):
+    id: Identifier
+    name: Prose
+    version: str = "1"
+    instructions: Prose | None = None
+    """Shown before the instrument's items, in the instrument's own words."""
+    attribution: Attribution
+    items: Annotated[list[Item], Field(min_length=1)]
+    scoring: Scoring
+
+
+class Section(Frozen):
+    id: Identifier
+    title: Prose
+    intro: Prose | None = None
+    when: Condition | None = None
+    """Every item of the section is asked only when this holds."""
+    instrument: Identifier | None = None
+    """Include an instrument's items here (declared under `instruments`)."""
+    items: list[Item] = []
+
+    @model_validator(mode="after")
+    def _content(self) -> Section:
+        if self.instrument is None and not self.items:
+            raise ValueError("a section needs items or an instrument")
+        return self
+
+
+class Questionnaire(Frozen):
+    id: Code
+    version: str
+    title: Prose
+    intro: Prose | None = None
+    instruments: dict[Identifier, str] = {}
+    """Instrument id -> file path, relative to the questionnaire file."""
+    sections: Annotated[list[Section], Field(min_length=1)]
+
+
+# --- rule sets ----------------------------------------------------------------------------------------------------
+
+
+class GuideSource(Frozen):
+    title: Prose
+    sections: Annotated[list[Prose], Field(min_length=1)]
+    """The headings criteria may cite."""
+
+
+class Criterion(Frozen):
+    id: Code
+    section: Prose
+    """A heading of the guide this criterion paraphrases."""
+    text: Prose
+
+
+class Level(Frozen):
+    id: Code
+    name: Prose
+    summary: Prose
+    setting: Prose
+    typical_week: Prose
+    hours_per_week: Annotated[int, Field(ge=0, le=168)] = 0
+    """The usual weekly commitment; a person with fewer hours free is told so (the level does not change)."""
+    criteria: list[Code] = []
+
+
+class Case(Frozen):
+    when: Condition
+    value: int | str | bool
+
+
+class Derived(Frozen):
+    """A value computed from answers and scores: the first case that holds gives it, else `otherwise`."""
+
+    id: Identifier
+    description: Prose
+    cases: list[Case] = []
+    otherwise: int | str | bool | None = None
+    expr: Condition | None = None
+    """A condition whose truth is the value (instead of cases)."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Derived:
+        if (self.expr is None) == (not self.cases):
+            raise ValueError("a derived value has either `expr` or `cases`, not both and not neither")
+        if self.expr is not None and self.otherwise is not None:
+            raise ValueError("`otherwise` goes with `cases`, not with `expr`")
+        return self
+
+
+class LevelFrom(Frozen):
+    """A level read from a choice item whose choices are level ids, optionally stepped up."""
+
+    item: Identifier
+    step: Annotated[int, Field(ge=0, le=3)] = 0
+
+
+class PlacementRule(Frozen):
+    id: Code
+    when: Condition
+    level: Code | LevelFrom
+    urgent: bool = False
+    """Crisis help (988, 911, the nearest emergency room) comes first, before anything else."""
+    safety_note: bool = False
+    """Show 988 calmly and ask the person to talk with a clinician about safety soon."""
+    reason: Prose
+    """Plain words; `{name}` is replaced by that value (an item, a score, a derived value)."""
+    criteria: Annotated[list[Code], Field(min_length=1)]
+
+
+class Suggestion(Frozen):
+    id: Code
+    name: Prose
+    when: Condition
+    text: Prose
+    """One line on what it is."""
+
+
+class Suggestions(Frozen):
+    when: Condition
+    """Suggestions are offered only when this holds."""
+    programs: list[Suggestion] = []
+    modalities: list[Suggestion] = []
+
+
+class Note(Frozen):
+    id: Code
+    when: Condition
+    text: Prose
+
+
+class Contact(Frozen):
+    name: Prose
+    how: Prose
+
+
+class SafetyText(Frozen):
+    crisis_heading: Prose
+    crisis_message: Prose
+    crisis_contacts: Annotated[list[Contact], Field(min_length=1)]
+    check_in_message: Prose
+    check_in_contacts: Annotated[list[Contact], Field(min_length=1)]
+
+
+class FindingCare(Frozen):
+    intro: Prose
+    checklist: Annotated[list[Prose], Field(min_length=1)]
+    contacts: Annotated[list[Contact], Field(min_length=1)]
+    section: Prose
+    """The guide heading this advice paraphrases."""
+
+
+class RuleSet(Frozen):
+    id: Code
+    version: str
+    title: Prose
+    description: Prose | None = None
+    disclaimer: Prose
+    guide: GuideSource
+    criteria: Annotated[list[Criterion], Field(min_length=1)]
+    levels: Annotated[list[Level], Field(min_length=2)]
+    """Lowest to highest; the first is the result when no rule fires."""
+    derived: list[Derived] = []
+    placement: Annotated[list[PlacementRule], Field(min_length=1)]
+    suggestions: Suggestions
+    notes: list[Note] = []
+    safety: SafetyText
+    finding_care: FindingCare
+
+    @model_validator(mode="after")
+    def _distinct_ids(self) -> RuleSet:
+        _unique([c.id for c in self.criteria], "criterion")
+        _unique([lv.id for lv in self.levels], "level")
+        _unique([d.id for d in self.derived], "derived value")
+        _unique([r.id for r in self.placement], "placement rule")
+        _unique([s.id for s in self.suggestions.programs], "program")
+        _unique([s.id for s in self.suggestions.modalities], "modality")
+        _unique([n.id for n in self.notes], "note")
+        _unique(self.guide.sections, "guide section")
+        return self

@@ -1,0 +1,773 @@
+"""The pure core: a questionnaire and a rule set compiled together into an `Assessor` that turns answers into results.
+
+Compiling checks every cross-reference (items, choices, bands, criteria, guide sections, levels) and fails with
+`file:line`; assessing does no I/O, reads no clock and is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from carecheck.conditions import FIRED, Compiled, ConditionError, Kind, NameInfo, Scope, compile_condition, suggest
+from carecheck.definitions import (
+    BooleanItem,
+    ChoiceItem,
+    IntegerItem,
+    Item,
+    LevelFrom,
+    MultiChoiceItem,
+    TextItem,
+)
+from carecheck.errors import AnswersError, DefinitionError, Problem
+from carecheck.loading import LoadedQuestionnaire, LoadedRuleSet
+from carecheck.result import DefinitionRef, Note, Reason, Result, Score
+from carecheck.sources import SourceMap
+
+RECORD_ID = "id"
+"""The optional answer key that labels a record; echoed in the result."""
+
+_NOT_GIVEN = object()
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- items: what each answer may be -------------------------------------------------------------------------------
+
+
+def _describe(item: Item) -> str:
+    if isinstance(item, IntegerItem):
+        return f"a whole number from {item.min} to {item.max}"
+    if isinstance(item, BooleanItem):
+        return "true or false (yes or no)"
+    if isinstance(item, ChoiceItem):
+        return "one of " + ", ".join(str(c.value) for c in item.choices)
+    if isinstance(item, MultiChoiceItem):
+        return "a list of any of " + ", ".join(str(c.value) for c in item.choices) + " ([] for none)"
+    return f"text of at most {item.max_length} characters"
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+_YES = {"true": True, "yes": True, "false": False, "no": False}
+
+
+def _coercer(item: Item) -> Callable[[Any], Any]:
+    """A function that returns the answer in its normal form or raises ValueError saying what is allowed."""
+    domain = _describe(item)
+
+    def refuse(value: Any) -> ValueError:
+        return ValueError(f"must be {domain}, got {_shown(value)}")
+
+    if isinstance(item, IntegerItem):
+        low, high = item.min, item.max
+
+        def integer(value: Any) -> int:
+            number = _as_int(value)
+            if number is None or not low <= number <= high:
+                raise refuse(value)
+            return number
+
+        return integer
+    if isinstance(item, BooleanItem):
+
+        def boolean(value: Any) -> bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in _YES:
+                return _YES[value.strip().lower()]
+            raise refuse(value)
+
+        return boolean
+    if isinstance(item, ChoiceItem):
+        allowed = {c.value: c.value for c in item.choices}
+        numeric = isinstance(item.choices[0].value, int)
+        if not numeric:
+            allowed.update({str(c.value).lower(): c.value for c in item.choices})
+
+        def choice(value: Any) -> Any:
+            key = _as_int(value) if numeric else value.strip().lower() if isinstance(value, str) else None
+            if key is None or key not in allowed:
+                hint = suggest(value, [str(c) for c in allowed]) if isinstance(value, str) and not numeric else ""
+                raise ValueError(f"must be {domain}, got {_shown(value)}{hint}")
+            return allowed[key]
+
+        return choice
+    if isinstance(item, MultiChoiceItem):
+        order = {str(c.value): index for index, c in enumerate(item.choices)}
+        lowered = {name.lower(): name for name in order}
+
+        def multi(value: Any) -> tuple[str, ...]:
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list):
+                raise refuse(value)
+            chosen: set[str] = set()
+            for entry in values:
+                name = lowered.get(entry.strip().lower()) if isinstance(entry, str) else None
+                if name is None:
+                    hint = suggest(entry, list(order)) if isinstance(entry, str) else ""
+                    raise ValueError(f"must be {domain}; {_shown(entry)} is not one of them{hint}")
+                chosen.add(name)
+            return tuple(sorted(chosen, key=order.__getitem__))
+
+        return multi
+    assert isinstance(item, TextItem)
+    limit = item.max_length
+
+    def text(value: Any) -> str:
+        if not isinstance(value, str) or len(value) > limit:
+            raise refuse(value if isinstance(value, str) and len(value) <= 40 else type(value).__name__)
+        return value
+
+    return text
+
+
+def _kind_of(item: Item) -> NameInfo:
+    if isinstance(item, IntegerItem):
+        return NameInfo(Kind.NUMBER, depends_on=(item.id,))
+    if isinstance(item, BooleanItem):
+        return NameInfo(Kind.BOOL, depends_on=(item.id,))
+    if isinstance(item, ChoiceItem):
+        kind = Kind.NUMBER if isinstance(item.choices[0].value, int) else Kind.TEXT
+        return NameInfo(kind, frozenset(c.value for c in item.choices), (item.id,))
+    if isinstance(item, MultiChoiceItem):
+        return NameInfo(Kind.LIST, frozenset(c.value for c in item.choices), (item.id,))
+    return NameInfo(Kind.TEXT, depends_on=(item.id,))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledItem:
+    """An item as the engine asks and checks it."""
+
+    definition: Item
+    section: str
+    instrument: str | None
+    conditions: tuple[Compiled, ...]
+    """All must hold for the item to be asked (the section's and the item's own)."""
+    coerce: Callable[[Any], Any]
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def domain(self) -> str:
+        return _describe(self.definition)
+
+    def asked(self, values: Mapping[str, Any]) -> bool:
+        return all(condition.evaluate(values) for condition in self.conditions)
+
+
+@dataclass(frozen=True, slots=True)
+class _Band:
+    id: str
+    low: int | None
+    high: int | None
+    condition: Compiled | None
+
+    def holds(self, total: int, env: Mapping[str, Any]) -> bool:
+        if self.condition is not None:
+            return bool(self.condition.evaluate(env))
+        return (self.low is None or total >= self.low) and (self.high is None or total <= self.high)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledInstrument:
+    id: str
+    name: str
+    scored: tuple[tuple[str, Callable[[Any], int]], ...]
+    bands: tuple[_Band, ...]
+    maximum: int
+    items: tuple[str, ...]
+
+    def score(self, values: Mapping[str, Any]) -> Score | None:
+        """The total and band, or None when none of the instrument's scored items was asked."""
+        total = 0
+        answered = False
+        for item_id, points in self.scored:
+            value = values[item_id]
+            if value is not None:
+                answered = True
+                total += points(value)
+        if not answered:
+            return None
+        for band in self.bands:
+            if band.holds(total, values):
+                return Score(total, band.id)
+        raise AssertionError(f"{self.id}: no band for total {total}; compile-time coverage check missed it")
+
+
+# --- compiling ----------------------------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_.]*)\}")
+
+
+def _say(value: Any) -> str:
+    if value is None:
+        return "not answered"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(value) if value else "none"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """Text with `{name}` placeholders, checked at load time and filled from an assessment's values."""
+
+    parts: tuple[str, ...]
+    """Alternating literal text and names: text, name, text, name, ..., text."""
+
+    def fill(self, env: Mapping[str, Any], say: Callable[[str, Any], str]) -> str:
+        parts = self.parts
+        if len(parts) == 1:
+            return parts[0]
+        out = [parts[0]]
+        for index in range(1, len(parts), 2):
+            out.append(say(parts[index], env.get(parts[index])))
+            out.append(parts[index + 1])
+        return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: str
+    condition: Compiled
+    level: int | None
+    level_from: str | None
+    step: int
+    urgent: bool
+    safety_note: bool
+    reason: Template
+    criteria: tuple[str, ...]
+    items: tuple[str, ...]
+    """Every answer the rule reads, directly or through scores and derived values, in questionnaire order."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledDerived:
+    id: str
+    cases: tuple[tuple[Compiled, Any], ...]
+    otherwise: Any
+    expr: Compiled | None
+
+    def evaluate(self, env: Mapping[str, Any]) -> Any:
+        if self.expr is not None:
+            return bool(self.expr.evaluate(env))
+        for condition, value in self.cases:
+            if condition.evaluate(env):
+                return value
+        return self.otherwise
+
+
+class Assessor:
+    """A questionnaire and a rule set, checked against each other and compiled once; call `assess` many times.
+
+    An Assessor holds no mutable state after construction, so one instance may serve many threads.
+    """
+
+    def __init__(self, questionnaire: LoadedQuestionnaire, rules: LoadedRuleSet) -> None:
+        self.questionnaire = questionnaire
+        self.rules = rules
+        self.items: tuple[CompiledItem, ...] = _compile_items(questionnaire)
+        self.item_index: dict[str, CompiledItem] = {item.id: item for item in self.items}
+        self.instruments: tuple[CompiledInstrument, ...] = _compile_instruments(questionnaire, self.item_index)
+        self.levels: tuple[str, ...] = tuple(level.id for level in rules.rules.levels)
+        self._ref_questionnaire = DefinitionRef(
+            questionnaire.questionnaire.id, questionnaire.questionnaire.version, questionnaire.sha256
+        )
+        self._ref_rules = DefinitionRef(rules.rules.id, rules.rules.version, rules.sha256)
+        _RuleCompiler(self).run()
+
+    # Set by _RuleCompiler.
+    names: dict[str, NameInfo]
+    derived: tuple[CompiledDerived, ...]
+    placement: tuple[CompiledRule, ...]
+    suggest_when: Compiled
+    programs: tuple[tuple[str, Compiled], ...]
+    modalities: tuple[tuple[str, Compiled], ...]
+    notes: tuple[tuple[str, Compiled, Template], ...]
+    level_names: dict[str, str]
+
+    # --- answers ---
+
+    def check(self, answers: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...], str | int | None]:
+        """Check raw answers against the questionnaire.
+
+        Returns the normal form of every item (None where not asked or not answered), warnings, and the record id.
+        Raises AnswersError listing every faulty item.
+        """
+        problems: list[Problem] = []
+        record_id = answers.get(RECORD_ID)
+        if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, (str, int))):
+            problems.append(Problem(RECORD_ID, f"must be text or a whole number, got {type(record_id).__name__}"))
+            record_id = None
+        index = self.item_index
+        for key in answers:
+            if key not in index and key != RECORD_ID:
+                name = str(key)
+                hint = suggest(name, index)
+                problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
+        values: dict[str, Any] = {}
+        warnings: list[str] = []
+        for item in self.items:
+            item_id = item.id
+            raw = answers.get(item_id, _NOT_GIVEN)
+            if not item.asked(values):
+                values[item_id] = None
+                if raw is not _NOT_GIVEN:
+                    reason = " and ".join(condition.source for condition in item.conditions)
+                    warnings.append(f"{item_id}: ignored, since it is asked only when {reason}")
+                continue
+            if raw is _NOT_GIVEN or raw is None:
+                values[item_id] = None
+                if item.definition.required:
+                    problems.append(Problem(item_id, f"is missing; answer with {item.domain}"))
+                continue
+            try:
+                values[item_id] = item.coerce(raw)
+            except ValueError as fault:
+                values[item_id] = None
+                problems.append(Problem(item_id, str(fault)))
+        if problems:
+            raise AnswersError(problems, record_id if isinstance(record_id, (str, int)) else None)
+        return values, tuple(warnings), record_id
+
+    def missing(self, answers: Mapping[str, Any]) -> list[str]:
+        """The required items that `answers` leaves unanswered, given what it answers (for prompting)."""
+        try:
+            self.check(answers)
+        except AnswersError as error:
+            return [p.item for p in error.problems if p.message.startswith("is missing")]
+        return []
+
+    # --- evaluation ---
+
+    def assess(self, answers: Mapping[str, Any]) -> Result:
+        """Score one answer set: check it, then evaluate the rules. Raises AnswersError on bad answers."""
+        values, warnings, record_id = self.check(answers)
+        return self.evaluate(values, warnings, record_id)
+
+    def environment(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Score]]:
+        """Every name the rules may read (answers, scores, derived values) for checked answers."""
+        env = dict(values)
+        scores: dict[str, Score] = {}
+        for instrument in self.instruments:
+            score = instrument.score(env)
+            if score is None:
+                env[instrument.id] = env[instrument.id + ".total"] = env[instrument.id + ".band"] = None
+            else:
+                scores[instrument.id] = score
+                env[instrument.id] = env[instrument.id + ".total"] = score.total
+                env[instrument.id + ".band"] = score.band
+        for derived in self.derived:
+            env[derived.id] = derived.evaluate(env)
+        return env, scores
+
+    def evaluate(
+        self, values: Mapping[str, Any], warnings: tuple[str, ...] = (), record_id: str | int | None = None
+    ) -> Result:
+        env, scores = self.environment(values)
+        levels = self.levels
+        fired: list[tuple[CompiledRule, int]] = []
+        for rule in self.placement:
+            if not rule.condition.evaluate(env):
+                continue
+            level = rule.level
+            if rule.level_from is not None:
+                base = self._level_index.get(env.get(rule.level_from))
+                level = None if base is None else min(base + rule.step, len(levels) - 1)
+            if level is not None:
+                fired.append((rule, level))
+        final = max((level for _, level in fired), default=0)
+        urgent = any(rule.urgent for rule, _ in fired)
+        screen_positive = bool(fired)
+        say = self._say
+        reasons = tuple(
+            Reason(
+                rule.id,
+                levels[level],
+                level == final,
+                rule.reason.fill(env, say),
+                rule.criteria,
+                tuple(item for item in rule.items if values.get(item) is not None),
+                rule.urgent,
+            )
+            for rule, level in fired
+        )
+        env["level"] = levels[final]
+        env["screen_positive"] = screen_positive
+        env["urgent"] = urgent
+        env[FIRED] = frozenset(rule.id for rule, _ in fired)
+        programs: tuple[str, ...] = ()
+        modalities: tuple[str, ...] = ()
+        if self.suggest_when.evaluate(env):
+            programs = tuple(code for code, condition in self.programs if condition.evaluate(env))
+            modalities = tuple(code for code, condition in self.modalities if condition.evaluate(env))
+        notes = tuple(Note(code, text.fill(env, say)) for code, condition, text in self.notes if condition.evaluate(env))
+        derived = {d.id: env[d.id] for d in self.derived}
+        return Result(
+            record_id=record_id,
+            level=levels[final],
+            urgent=urgent,
+            safety_note=urgent or any(rule.safety_note for rule, _ in fired),
+            screen_positive=screen_positive,
+            scores=scores,
+            program_types=programs,
+            modalities=modalities,
+            reasons=reasons,
+            notes=notes,
+            warnings=warnings,
+            derived=derived,
+            questionnaire=self._ref_questionnaire,
+            rules=self._ref_rules,
+        )
+
+    _level_index: dict[Any, int]
+
+    def _say(self, name: str, value: Any) -> str:
+        if name in self._level_valued and value in self.level_names:
+            return self.level_names[value]
+        return _say(value)
+
+    _level_valued: frozenset[str]
+
+
+def _compile_items(loaded: LoadedQuestionnaire) -> tuple[CompiledItem, ...]:
+    """Flatten sections and included instruments into items in asking order, checking every asked-if condition."""
+    questionnaire = loaded.questionnaire
+    items: list[CompiledItem] = []
+    names: dict[str, NameInfo] = {}
+    for s_index, section in enumerate(questionnaire.sections):
+        section_path = ("sections", s_index)
+        section_when = None
+        if section.when is not None:
+            section_when = _compile_at(section.when, Scope(dict(names)), loaded.source, (*section_path, "when"))
+        if section.instrument is not None:
+            if section.instrument not in loaded.instruments:
+                raise DefinitionError(
+                    f"section {section.id!r} includes instrument {section.instrument!r}, which `instruments:` does "
+                    f"not declare{suggest(section.instrument, loaded.instruments)}",
+                    loaded.source.file,
+                    loaded.source.line((*section_path, "instrument")),
+                )
+            included = loaded.instruments[section.instrument]
+            batch = [(item, included.source, ("items", i)) for i, item in enumerate(included.instrument.items)]
+            instrument_id: str | None = section.instrument
+        else:
+            batch = []
+            instrument_id = None
+        batch += [(item, loaded.source, (*section_path, "items", i)) for i, item in enumerate(section.items)]
+        for item, source, path in batch:
+            if item.id in names or item.id == RECORD_ID:
+                raise DefinitionError(
+                    f"item id {item.id!r} is used twice (or is the reserved key `id`); give each item its own id",
+                    source.file,
+                    source.line((*path, "id")),
+                )
+            conditions = [section_when] if section_when is not None else []
+            if item.when is not None:
+                conditions.append(_compile_at(item.when, Scope(dict(names)), source, (*path, "when")))
+            items.append(CompiledItem(item, section.id, instrument_id, tuple(conditions), _coercer(item)))
+            names[item.id] = _kind_of(item)
+    return tuple(items)
+
+
+def _compile_at(source_text: str, scope: Scope, source: SourceMap, path: tuple[Any, ...]) -> Compiled:
+    try:
+        return compile_condition(source_text, scope)
+    except ConditionError as error:
+        column = f" (column {error.column})" if error.column else ""
+        later = ""
+        if "unknown name" in error.message:
+            later = "; conditions can name only items asked before this point, scores and derived values above"
+        raise DefinitionError(
+            f"in `{source_text}`{column}: {error.message}{later}", source.file, source.line(path)
+        ) from None
+
+
+def _points(item: Item, reverse: bool) -> Callable[[Any], int]:
+    if isinstance(item, BooleanItem):
+        return (lambda value: 0 if value else 1) if reverse else (lambda value: 1 if value else 0)
+    if isinstance(item, ChoiceItem):
+        numbers = [int(c.value) for c in item.choices]
+        top, bottom = max(numbers), min(numbers)
+        return (lambda value: top + bottom - value) if reverse else (lambda value: int(value))
+    assert isinstance(item, IntegerItem)
+    top, bottom = item.max, item.min
+    return (lambda value: top + bottom - value) if reverse else (lambda value: int(value))
+
+
+def _point_range(item: Item) -> tuple[int, int]:
+    if isinstance(item, BooleanItem):
+        return 0, 1
+    if isinstance(item, ChoiceItem):
+        numbers = [int(c.value) for c in item.choices]
+        return min(numbers), max(numbers)
+    assert isinstance(item, IntegerItem)
+    return item.min, item.max
+
+
+def _compile_instruments(
+    loaded: LoadedQuestionnaire, index: Mapping[str, CompiledItem]
+) -> tuple[CompiledInstrument, ...]:
+    compiled: list[CompiledInstrument] = []
+    included = [s.instrument for s in loaded.questionnaire.sections if s.instrument is not None]
+    for instrument_id in dict.fromkeys(included):
+        holder = loaded.instruments[instrument_id]
+        instrument, source = holder.instrument, holder.source
+        own = {item.id: item for item in instrument.items}
+        scored: list[tuple[str, Callable[[Any], int]]] = []
+        low = high = 0
+        for i, item_id in enumerate(instrument.scoring.items):
+            item = own.get(item_id)
+            where = source.line(("scoring", "items", i))
+            if item is None:
+                raise DefinitionError(
+                    f"scored item {item_id!r} is not an item of this instrument{suggest(item_id, own)}",
+                    source.file,
+                    where,
+                )
+            if isinstance(item, (MultiChoiceItem, TextItem)) or (
+                isinstance(item, ChoiceItem) and not isinstance(item.choices[0].value, int)
+            ):
+                raise DefinitionError(
+                    f"scored item {item_id!r} must be yes/no, a number, or a choice with number values",
+                    source.file,
+                    where,
+                )
+            scored.append((item_id, _points(item, item_id in instrument.scoring.reverse)))
+            lowest, highest = _point_range(item)
+            low, high = low + lowest, high + highest
+        band_scope = Scope({item.id: _kind_of(item) for item in instrument.items})
+        bands: list[_Band] = []
+        for b_index, band in enumerate(instrument.scoring.bands):
+            condition = None
+            if band.when is not None:
+                condition = _compile_at(band.when, band_scope, source, ("scoring", "bands", b_index, "when"))
+            bands.append(_Band(band.id, band.min, band.max, condition))
+        _check_band_coverage(instrument_id, bands, low, high, source)
+        compiled.append(
+            CompiledInstrument(
+                instrument_id, instrument.name, tuple(scored), tuple(bands), high, tuple(item.id for item in instrument.items)
+            )
+        )
+        del index  # only the instrument's own items matter to its scoring
+        index = {}
+    return tuple(compiled)
+
+
+def _check_band_coverage(instrument_id: str, bands: list[_Band], low: int, high: int, source: SourceMap) -> None:
+    """Every possible total must fall in exactly one ranged band (condition bands are checked in order at runtime)."""
+    if any(band.condition is not None for band in bands):
+        if bands[-1].condition is None or bands[-1].condition.source.strip() != "true":
+            raise DefinitionError(
+                f"instrument {instrument_id!r}: the last band must have `when: \"true\"` so that every answer "
+                "set gets a band",
+                source.file,
+                source.line(("scoring", "bands", len(bands) - 1)),
+            )
+        return
+    for total in range(low, high + 1):
+        holding = [band.id for band in bands if band.holds(total, {})]
+        if len(holding) != 1:
+            problem = "no band" if not holding else f"more than one band ({', '.join(holding)})"
+            raise DefinitionError(
+                f"instrument {instrument_id!r}: a total of {total} falls in {problem}; totals run from {low} "
+                f"to {high}, and each must fall in exactly one band",
+                source.file,
+                source.line(("scoring", "bands")),
+            )
+
+
+class _RuleCompiler:
+    """Checks a rule set against a questionnaire and fills in the Assessor's compiled rules."""
+
+    def __init__(self, assessor: Assessor) -> None:
+        self.assessor = assessor
+        self.rules = assessor.rules.rules
+        self.source = assessor.rules.source
+
+    def fail(self, message: str, path: tuple[Any, ...]) -> DefinitionError:
+        return DefinitionError(message, self.source.file, self.source.line(path))
+
+    def condition(self, text: str, scope: Scope, path: tuple[Any, ...]) -> Compiled:
+        return _compile_at(text, scope, self.source, path)
+
+    def run(self) -> None:
+        assessor, rules = self.assessor, self.rules
+        level_ids = [level.id for level in rules.levels]
+        assessor.level_names = {level.id: level.name for level in rules.levels}
+        assessor._level_index = {level: index for index, level in enumerate(level_ids)}
+        self.check_criteria()
+        names: dict[str, NameInfo] = {item.id: _kind_of(item.definition) for item in assessor.items}
+        for instrument in assessor.instruments:
+            band_ids = frozenset(band.id for band in instrument.bands)
+            deps = instrument.items
+            for alias in (instrument.id, instrument.id + ".total"):
+                self.claim(names, alias, NameInfo(Kind.NUMBER, depends_on=deps), ("derived",))
+            names[instrument.id + ".band"] = NameInfo(Kind.TEXT, band_ids, deps)
+        derived: list[CompiledDerived] = []
+        for d_index, spec in enumerate(rules.derived):
+            path = ("derived", d_index)
+            scope = Scope(dict(names))
+            if spec.expr is not None:
+                expr = self.condition(spec.expr, scope, (*path, "expr"))
+                compiled = CompiledDerived(spec.id, (), None, expr)
+                info = NameInfo(Kind.BOOL, depends_on=self.depends(expr.names, names))
+            else:
+                cases = tuple(
+                    (self.condition(case.when, scope, (*path, "cases", c_index, "when")), case.value)
+                    for c_index, case in enumerate(spec.cases)
+                )
+                compiled = CompiledDerived(spec.id, cases, spec.otherwise, None)
+                info = self.derived_info(spec.cases, spec.otherwise, [c for c, _ in cases], names)
+            self.claim(names, spec.id, info, (*path, "id"))
+            derived.append(compiled)
+        assessor.derived = tuple(derived)
+        assessor.names = names
+        self.compile_placement(names, level_ids)
+        outcome = dict(names)
+        outcome["level"] = NameInfo(Kind.TEXT, frozenset(level_ids))
+        outcome["screen_positive"] = NameInfo(Kind.BOOL)
+        outcome["urgent"] = NameInfo(Kind.BOOL)
+        scope = Scope(outcome, rule_ids=frozenset(rule.id for rule in rules.placement))
+        assessor.suggest_when = self.condition(rules.suggestions.when, scope, ("suggestions", "when"))
+        assessor.programs = tuple(
+            (p.id, self.condition(p.when, scope, ("suggestions", "programs", i, "when")))
+            for i, p in enumerate(rules.suggestions.programs)
+        )
+        assessor.modalities = tuple(
+            (m.id, self.condition(m.when, scope, ("suggestions", "modalities", i, "when")))
+            for i, m in enumerate(rules.suggestions.modalities)
+        )
+        assessor.notes = tuple(
+            (
+                note.id,
+                self.condition(note.when, scope, ("notes", i, "when")),
+                self.template(note.text, outcome, ("notes", i, "text")),
+            )
+            for i, note in enumerate(rules.notes)
+        )
+
+    def claim(self, names: dict[str, NameInfo], name: str, info: NameInfo, path: tuple[Any, ...]) -> None:
+        if name in names:
+            raise self.fail(f"the name {name!r} is already an item, a score or a derived value; rename one", path)
+        names[name] = info
+
+    def depends(self, used: Iterable[str], names: Mapping[str, NameInfo]) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for name in used:
+            seen.update(dict.fromkeys(names[name].depends_on))
+        order = {item.id: i for i, item in enumerate(self.assessor.items)}
+        return tuple(sorted(seen, key=lambda item: order.get(item, len(order))))
+
+    def derived_info(
+        self, cases: Any, otherwise: Any, conditions: list[Compiled], names: Mapping[str, NameInfo]
+    ) -> NameInfo:
+        values = [case.value for case in cases] + ([otherwise] if otherwise is not None else [])
+        deps = self.depends((name for c in conditions for name in c.names), names)
+        if all(isinstance(v, bool) for v in values):
+            return NameInfo(Kind.BOOL, depends_on=deps)
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return NameInfo(Kind.NUMBER, depends_on=deps)
+        if all(isinstance(v, str) for v in values):
+            return NameInfo(Kind.TEXT, frozenset(values), deps)
+        return NameInfo(Kind.ANY, depends_on=deps)
+
+    def template(self, text: str, names: Mapping[str, NameInfo], path: tuple[Any, ...]) -> Template:
+        pieces = _PLACEHOLDER.split(text)
+        for name in pieces[1::2]:
+            if name not in names:
+                raise self.fail(f"the placeholder {{{name}}} names nothing known{suggest(name, names)}", path)
+        return Template(tuple(pieces))
+
+    def check_criteria(self) -> None:
+        rules = self.rules
+        sections = set(rules.guide.sections)
+        for i, criterion in enumerate(rules.criteria):
+            if criterion.section not in sections:
+                raise self.fail(
+                    f"criterion {criterion.id!r} cites {criterion.section!r}, which is not a heading listed under "
+                    f"guide.sections{suggest(criterion.section, sections)}",
+                    ("criteria", i, "section"),
+                )
+        if rules.finding_care.section not in sections:
+            raise self.fail(
+                f"finding_care cites {rules.finding_care.section!r}, which is not under guide.sections",
+                ("finding_care", "section"),
+            )
+        known = {criterion.id for criterion in rules.criteria}
+        cited = [(("levels", i, "criteria", j), c) for i, lv in enumerate(rules.levels) for j, c in enumerate(lv.criteria)]
+        cited += [
+            (("placement", i, "criteria", j), c) for i, r in enumerate(rules.placement) for j, c in enumerate(r.criteria)
+        ]
+        for path, criterion_id in cited:
+            if criterion_id not in known:
+                raise self.fail(f"no criterion is called {criterion_id!r}{suggest(criterion_id, known)}", path)
+
+    def compile_placement(self, names: dict[str, NameInfo], level_ids: list[str]) -> None:
+        assessor = self.assessor
+        scope = Scope(dict(names))
+        order = {item.id: i for i, item in enumerate(assessor.items)}
+        compiled: list[CompiledRule] = []
+        level_valued: set[str] = set()
+        for i, rule in enumerate(self.rules.placement):
+            path = ("placement", i)
+            condition = self.condition(rule.when, scope, (*path, "when"))
+            level: int | None = None
+            level_from: str | None = None
+            step = 0
+            if isinstance(rule.level, LevelFrom):
+                item = assessor.item_index.get(rule.level.item)
+                if item is None or not isinstance(item.definition, ChoiceItem):
+                    raise self.fail(
+                        f"level.item {rule.level.item!r} must be a single-choice item whose choices are level ids"
+                        f"{suggest(rule.level.item, assessor.item_index)}",
+                        (*path, "level", "item"),
+                    )
+                if not any(choice.value in level_ids for choice in item.definition.choices):
+                    raise self.fail(f"none of the choices of {rule.level.item!r} is a level id", (*path, "level"))
+                level_from, step = rule.level.item, rule.level.step
+                level_valued.add(level_from)
+            elif rule.level in level_ids:
+                level = level_ids.index(rule.level)
+            else:
+                raise self.fail(
+                    f"level {rule.level!r} is not one of {', '.join(level_ids)}{suggest(rule.level, level_ids)}",
+                    (*path, "level"),
+                )
+            used = list(condition.names) + ([level_from] if level_from else [])
+            items = tuple(sorted(self.depends(used, names), key=lambda item: order.get(item, len(order))))
+            compiled.append(
+                CompiledRule(
+                    rule.id,
+                    condition,
+                    level,
+                    level_from,
+                    step,
+                    rule.urgent,
+                    rule.safety_note,
+                    self.template(rule.reason, names, (*path, "reason")),
+                    tuple(rule.criteria),
+                    items,
+                )
+            )
+        assessor.placement = tuple(compiled)
+        assessor._level_valued = frozenset(level_valued)

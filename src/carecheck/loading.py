@@ -1,0 +1,332 @@
+"""Reading definition and answer files: safe YAML and JSON with line numbers, limits, and the built-in definitions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from carecheck.conditions import suggest
+from carecheck.definitions import Instrument, Questionnaire, RuleSet
+from carecheck.errors import AnswerFileError, CarecheckError, DefinitionError, UsageError
+from carecheck.sources import Path as KeyPath
+from carecheck.sources import SourceMap, dotted
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""Larger files are refused before parsing: no real questionnaire or answer file comes near it."""
+MAX_NODES = 200_000
+"""Caps the values a YAML file may expand to, so alias bombs fail fast instead of eating memory."""
+MAX_DEPTH = 64
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ParseError(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+# --- YAML with line numbers ---------------------------------------------------------------------------------------
+
+
+def _build(loader: Any, root: yaml.Node) -> tuple[Any, dict[KeyPath, int]]:
+    lines: dict[KeyPath, int] = {}
+    budget = [MAX_NODES]
+
+    def build(node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _ParseError(f"the file expands to more than {MAX_NODES:,} values (an alias bomb?)", None)
+        if depth > MAX_DEPTH:
+            raise _ParseError(f"the file nests deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if key is None or isinstance(key, (list, dict)):
+                    raise _ParseError("keys must be plain words or numbers", key_node.start_mark.line + 1)
+                if key in result:
+                    raise _ParseError(
+                        f"the key {key!r} appears twice in one mapping (the second is at this line); "
+                        "keep one of them",
+                        key_node.start_mark.line + 1,
+                    )
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                result[key] = build(value_node, (*path, key), depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [build(child, (*path, index), depth + 1) for index, child in enumerate(node.value)]
+        return loader.construct_object(node)
+
+    return build(root, (), 0), lines
+
+
+def parse_yaml(text: str) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse one YAML document safely, keeping the line of every key; raises _ParseError."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, {}
+        return _build(loader, root)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "the YAML cannot be read"
+        raise _ParseError(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as error:
+        raise _ParseError(f"invalid YAML: {error}", None) from None
+    except RecursionError:
+        raise _ParseError(f"the file nests deeper than {MAX_DEPTH} levels", None) from None
+    finally:
+        loader.dispose()
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _ParseError(f"the key {key!r} appears twice; keep one of them", None)
+        result[key] = value
+    return result
+
+
+def parse_answers_text(text: str) -> Any:
+    """Parse answers given as JSON or YAML, told apart by content: JSON first where it looks like JSON."""
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return json.loads(text, object_pairs_hook=_reject_duplicates)
+        except json.JSONDecodeError as error:
+            if stripped.startswith("["):
+                raise _ParseError(f"invalid JSON: {error.msg}", error.lineno) from None
+            # A `{` may open a YAML flow mapping too; YAML gets the last word.
+        except RecursionError:
+            raise _ParseError(f"the file nests deeper than {MAX_DEPTH} levels", None) from None
+    return parse_yaml(text)[0]
+
+
+def _decode(data: bytes, name: str, error: type[CarecheckError]) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise error(f"{name}: the file is {len(data) / 1e6:.1f} MB; carecheck reads at most {MAX_FILE_BYTES >> 20} MB")
+    if b"\0" in data:
+        raise error(f"{name}: this is a binary file, not YAML or JSON text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as fault:
+        raise error(f"{name}: the file is not UTF-8 text (byte {fault.start}); save it as UTF-8") from None
+
+
+def _read_bytes(path: Path, error: type[CarecheckError], what: str) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}; check the path") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a {what}") from None
+    except OSError as fault:
+        raise error(f"{path}: cannot read the {what}: {fault.strerror}") from None
+    return data
+
+
+# --- answers ------------------------------------------------------------------------------------------------------
+
+
+def read_answers(source: str, stdin: IO[bytes] | None = None) -> dict[str, Any]:
+    """Read one answer file (`-` for standard input) into a mapping of item id to raw answer."""
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        name = "standard input"
+        data = stream.read(MAX_FILE_BYTES + 1)
+    else:
+        name = source
+        data = _read_bytes(Path(source), AnswerFileError, "answer file")
+    return answers_from_text(_decode(data, name, AnswerFileError), name)
+
+
+def answers_from_text(text: str, name: str) -> dict[str, Any]:
+    """Parse answer text (YAML or JSON) and check it is a mapping."""
+    if not text.strip():
+        raise AnswerFileError(f"{name}: is empty; it should map item ids to answers, such as `age: 35`")
+    try:
+        data = parse_answers_text(text)
+    except _ParseError as fault:
+        where = f"{name}:{fault.line}" if fault.line else name
+        raise AnswerFileError(f"{where}: {fault.message}") from None
+    if data is None:
+        raise AnswerFileError(f"{name}: holds no answers; it should map item ids to answers, such as `age: 35`")
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
+        raise AnswerFileError(f"{name}: is {kind}, not a mapping of item ids to answers (such as `age: 35`)")
+    return data
+
+
+# --- definitions --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedInstrument:
+    instrument: Instrument
+    source: SourceMap
+
+
+@dataclass(frozen=True)
+class LoadedQuestionnaire:
+    """A questionnaire with the instruments it includes, where each came from, and a hash of all their bytes."""
+
+    questionnaire: Questionnaire
+    source: SourceMap
+    instruments: dict[str, LoadedInstrument]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class LoadedRuleSet:
+    rules: RuleSet
+    source: SourceMap
+    sha256: str
+
+
+def builtin_folder(kind: str) -> Path:
+    """The folder of built-in definitions: inside the installed package, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / kind, here.parent.parent / kind):
+        if candidate.is_dir():
+            return candidate
+    raise CarecheckError(f"carecheck's built-in {kind} are missing from this installation; reinstall carecheck")
+
+
+def builtin_names(kind: str) -> list[str]:
+    return sorted(p.stem for p in builtin_folder(kind).glob("*.yaml"))
+
+
+def resolve(kind: str, name_or_path: str) -> Path:
+    """A built-in definition's name (`self-assessment`) or a path to a file of one's own."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml", ".json") or "/" in name_or_path or path.exists():
+        if not path.is_file():
+            raise UsageError(f"{name_or_path}: no such file; give a path to a {kind[:-1]} file or a built-in name")
+        return path
+    builtin = builtin_folder(kind) / f"{name_or_path}.yaml"
+    if builtin.is_file():
+        return builtin
+    names = builtin_names(kind)
+    raise UsageError(
+        f"no built-in {kind[:-1]} is called {name_or_path!r}{suggest(name_or_path, names)}; "
+        f"built-in: {', '.join(names)}; or give a path to a file"
+    )
+
+
+def display_name(path: Path) -> str:
+    """How a definition file is named in messages: relative to the current folder where it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+_FIELD_NAMES: set[str] = set()
+
+
+def _field_names() -> set[str]:
+    if not _FIELD_NAMES:
+        from carecheck import definitions
+
+        for value in vars(definitions).values():
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                _FIELD_NAMES.update(value.model_fields)
+    return _FIELD_NAMES
+
+
+def _validation_message(error: ValidationError, source: SourceMap) -> str:
+    lines = []
+    for fault in error.errors(include_url=False, include_input=False):
+        loc = fault["loc"]
+        kept = [part for part in loc if (isinstance(part, int) or part not in _UNION_TAGS)]
+        message = fault["msg"]
+        if fault["type"] == "extra_forbidden":
+            key = str(kept[-1])
+            message = f"unknown key {key!r}{suggest(key, _field_names())}: remove it or correct its spelling"
+            kept = kept[:-1] + [key]
+        elif fault["type"] == "missing":
+            message = f"the key {kept[-1]!r} is required here"
+        elif fault["type"] == "union_tag_invalid":
+            message = "`type` must be one of integer, boolean, choice, multi, text"
+        lines.append(f"{source.where(kept)}: {dotted(kept)}: {message}")
+    return "\n".join(lines)
+
+
+_UNION_TAGS = {"integer", "boolean", "choice", "multi", "text", "str", "int", "bool", "LevelFrom"}
+
+
+def _load_model(path: Path, model: type[Any]) -> tuple[Any, SourceMap, bytes]:
+    name = display_name(path)
+    data = _read_bytes(path, DefinitionError, "definition file")
+    text = _decode(data, name, DefinitionError)
+    try:
+        raw, lines = parse_yaml(text)
+    except _ParseError as fault:
+        raise DefinitionError(fault.message, name, fault.line) from None
+    source = SourceMap(name, lines)
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"should be a mapping of keys such as `id:` and `version:`, not {type(raw).__name__}",
+                              name, 1)
+    try:
+        return model.model_validate(raw), source, data
+    except ValidationError as error:
+        raise DefinitionError(_validation_message(error, source)) from None
+
+
+def load_questionnaire(path: Path) -> LoadedQuestionnaire:
+    """Load a questionnaire file and the instrument files it includes; raises DefinitionError naming file:line."""
+    questionnaire, source, data = _load_model(path, Questionnaire)
+    digest = hashlib.sha256(data)
+    instruments: dict[str, LoadedInstrument] = {}
+    for instrument_id, relative in questionnaire.instruments.items():
+        instrument_path = path.parent / relative
+        if not instrument_path.is_file():
+            raise DefinitionError(
+                f"instrument {instrument_id!r}: no file at {relative!r} (paths are relative to this file)",
+                source.file,
+                source.line(("instruments", instrument_id)),
+            )
+        instrument, instrument_source, instrument_data = _load_model(instrument_path, Instrument)
+        if instrument.id != instrument_id:
+            raise DefinitionError(
+                f"instrument {instrument_id!r} points at a file whose id is {instrument.id!r}; make them agree",
+                source.file,
+                source.line(("instruments", instrument_id)),
+            )
+        digest.update(instrument_data)
+        instruments[instrument_id] = LoadedInstrument(instrument, instrument_source)
+    return LoadedQuestionnaire(questionnaire, source, instruments, digest.hexdigest())
+
+
+def load_rules(path: Path) -> LoadedRuleSet:
+    """Load a rule set file; raises DefinitionError naming file:line."""
+    rules, source, data = _load_model(path, RuleSet)
+    return LoadedRuleSet(rules, source, hashlib.sha256(data).hexdigest())
+
+
+def iter_definition_files(paths: list[Path]) -> Iterator[tuple[str, Path]]:
+    """Each file to validate with its kind (`questionnaires` or `rules`), told apart by its top-level keys."""
+    for path in paths:
+        files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        for file in files:
+            if not file.is_file():
+                raise UsageError(f"{file}: no such file or folder")
+            text = file.read_text(encoding="utf-8", errors="replace")
+            kind = "rules" if "\nplacement:" in f"\n{text}" else "questionnaires"
+            if "\nscoring:" in f"\n{text}" and "\nsections:" not in f"\n{text}":
+                kind = "instruments"
+            yield kind, file

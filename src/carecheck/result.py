@@ -1,0 +1,108 @@
+"""What an assessment returns, and its JSON form (the contract's result object)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    total: int
+    band: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A placement rule that fired: the level it asks for, in plain words, on which answers and criteria."""
+
+    rule: str
+    level: str
+    deciding: bool
+    text: str
+    criteria: tuple[str, ...]
+    items: tuple[str, ...]
+    urgent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionRef:
+    id: str
+    version: str
+    sha256: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of one assessment. `derived` keeps the rule set's derived values for explanations."""
+
+    record_id: str | int | None
+    level: str
+    urgent: bool
+    safety_note: bool
+    screen_positive: bool
+    scores: Mapping[str, Score]
+    program_types: tuple[str, ...]
+    modalities: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    notes: tuple[Note, ...]
+    warnings: tuple[str, ...]
+    derived: Mapping[str, Any]
+    questionnaire: DefinitionRef
+    rules: DefinitionRef
+
+    @property
+    def deciding(self) -> tuple[Reason, ...]:
+        return tuple(reason for reason in self.reasons if reason.deciding)
+
+
+def result_to_dict(result: Result, safety: Mapping[str, Any] | None, notice: str) -> dict[str, Any]:
+    """The contract's result object. `safety` (crisis help) comes first so that no reader can miss it."""
+    return {
+        "safety": safety,
+        "schema_version": SCHEMA_VERSION,
+        "id": result.record_id,
+        "level": result.level,
+        "urgent": result.urgent,
+        "screen_positive": result.screen_positive,
+        "scores": {name: {"total": score.total, "band": score.band} for name, score in result.scores.items()},
+        "program_types": list(result.program_types),
+        "modalities": list(result.modalities),
+        "reasons": [
+            {
+                "rule": reason.rule,
+                "level": reason.level,
+                "deciding": reason.deciding,
+                "text": reason.text,
+                "criteria": list(reason.criteria),
+                "items": list(reason.items),
+            }
+            for reason in result.reasons
+        ],
+        "notes": [{"id": note.id, "text": note.text} for note in result.notes],
+        "warnings": list(result.warnings),
+        "notice": notice,
+        "questionnaire": result.questionnaire.as_dict(),
+        "rules": result.rules.as_dict(),
+    }
+
+
+def error_to_dict(kind: str, message: str, problems: list[dict[str, str]], record_id: Any = None) -> dict[str, Any]:
+    """The contract's error object, for `batch` lines and `--format json` on exit 2."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": record_id,
+        "error": {"kind": kind, "message": message, "problems": problems},
+    }
