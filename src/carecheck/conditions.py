@@ -101,7 +101,7 @@ def _tokenize(source: str) -> list[_Token]:
         if match is None or match.end() == pos:
             column = pos + len(source[pos:]) - len(source[pos:].lstrip()) + 1
             bad = source[column - 1]
-            hint = " (use 'single quotes' around words)" if bad in "`‘’“”" else ""
+            hint = " (use 'single quotes' around words)" if bad in "`\u2018\u2019\u201c\u201d" else ""
             hint = " (use `==` to compare)" if bad == "=" else hint
             raise ConditionError(f"unexpected character {bad!r}{hint}", column)
         kind = match.lastgroup or ""
@@ -404,7 +404,7 @@ class _Compiler:
         return lambda env: not wanted.isdisjoint(env[FIRED])
 
 
-_METHOD = {op: "compare" for op in _COMPARISONS}
+_METHOD = dict.fromkeys(_COMPARISONS, "compare")
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: bool(a == b),
     "!=": lambda a, b: bool(a != b),

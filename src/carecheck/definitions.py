@@ -6,9 +6,12 @@ section) are checked when a questionnaire and a rule set are compiled together, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from carecheck.sources import SourceMap
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 """An item, instrument or derived-value id: usable as a name in conditions."""
@@ -314,6 +317,8 @@ class RuleSet(Frozen):
     notes: list[Note] = []
     safety: SafetyText
     finding_care: FindingCare
+    questionnaire: str = "self-assessment"
+    """The questionnaire this rule set is written for: a built-in name, or a path relative to this file."""
 
     @model_validator(mode="after")
     def _distinct_ids(self) -> RuleSet:
@@ -326,3 +331,29 @@ class RuleSet(Frozen):
         _unique([n.id for n in self.notes], "note")
         _unique(self.guide.sections, "guide section")
         return self
+
+
+# --- definitions as loaded, with where they came from ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedInstrument:
+    instrument: Instrument
+    source: SourceMap
+
+
+@dataclass(frozen=True)
+class LoadedQuestionnaire:
+    """A questionnaire with the instruments it includes, where each came from, and a hash of all their bytes."""
+
+    questionnaire: Questionnaire
+    source: SourceMap
+    instruments: dict[str, LoadedInstrument]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class LoadedRuleSet:
+    rules: RuleSet
+    source: SourceMap
+    sha256: str

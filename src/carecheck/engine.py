@@ -18,11 +18,12 @@ from carecheck.definitions import (
     IntegerItem,
     Item,
     LevelFrom,
+    LoadedQuestionnaire,
+    LoadedRuleSet,
     MultiChoiceItem,
     TextItem,
 )
 from carecheck.errors import AnswersError, DefinitionError, Problem
-from carecheck.loading import LoadedQuestionnaire, LoadedRuleSet
 from carecheck.result import DefinitionRef, Note, Reason, Result, Score
 from carecheck.sources import SourceMap
 
@@ -285,9 +286,8 @@ class Assessor:
     def __init__(self, questionnaire: LoadedQuestionnaire, rules: LoadedRuleSet) -> None:
         self.questionnaire = questionnaire
         self.rules = rules
-        self.items: tuple[CompiledItem, ...] = _compile_items(questionnaire)
+        self.items, self.instruments = compile_questionnaire(questionnaire)
         self.item_index: dict[str, CompiledItem] = {item.id: item for item in self.items}
-        self.instruments: tuple[CompiledInstrument, ...] = _compile_instruments(questionnaire, self.item_index)
         self.levels: tuple[str, ...] = tuple(level.id for level in rules.rules.levels)
         self._ref_questionnaire = DefinitionRef(
             questionnaire.questionnaire.id, questionnaire.questionnaire.version, questionnaire.sha256
@@ -420,7 +420,9 @@ class Assessor:
         if self.suggest_when.evaluate(env):
             programs = tuple(code for code, condition in self.programs if condition.evaluate(env))
             modalities = tuple(code for code, condition in self.modalities if condition.evaluate(env))
-        notes = tuple(Note(code, text.fill(env, say)) for code, condition, text in self.notes if condition.evaluate(env))
+        notes = tuple(
+            Note(code, text.fill(env, say)) for code, condition, text in self.notes if condition.evaluate(env)
+        )
         derived = {d.id: env[d.id] for d in self.derived}
         return Result(
             record_id=record_id,
@@ -434,6 +436,7 @@ class Assessor:
             reasons=reasons,
             notes=notes,
             warnings=warnings,
+            answers=values,
             derived=derived,
             questionnaire=self._ref_questionnaire,
             rules=self._ref_rules,
@@ -468,7 +471,9 @@ def _compile_items(loaded: LoadedQuestionnaire) -> tuple[CompiledItem, ...]:
                     loaded.source.line((*section_path, "instrument")),
                 )
             included = loaded.instruments[section.instrument]
-            batch = [(item, included.source, ("items", i)) for i, item in enumerate(included.instrument.items)]
+            batch: list[tuple[Item, SourceMap, tuple[Any, ...]]] = [
+                (item, included.source, ("items", i)) for i, item in enumerate(included.instrument.items)
+            ]
             instrument_id: str | None = section.instrument
         else:
             batch = []
@@ -524,9 +529,14 @@ def _point_range(item: Item) -> tuple[int, int]:
     return item.min, item.max
 
 
-def _compile_instruments(
-    loaded: LoadedQuestionnaire, index: Mapping[str, CompiledItem]
-) -> tuple[CompiledInstrument, ...]:
+def compile_questionnaire(
+    loaded: LoadedQuestionnaire,
+) -> tuple[tuple[CompiledItem, ...], tuple[CompiledInstrument, ...]]:
+    """Check a questionnaire on its own (conditions, scoring keys, band coverage) and compile its items."""
+    return _compile_items(loaded), _compile_instruments(loaded)
+
+
+def _compile_instruments(loaded: LoadedQuestionnaire) -> tuple[CompiledInstrument, ...]:
     compiled: list[CompiledInstrument] = []
     included = [s.instrument for s in loaded.questionnaire.sections if s.instrument is not None]
     for instrument_id in dict.fromkeys(included):
@@ -565,11 +575,14 @@ def _compile_instruments(
         _check_band_coverage(instrument_id, bands, low, high, source)
         compiled.append(
             CompiledInstrument(
-                instrument_id, instrument.name, tuple(scored), tuple(bands), high, tuple(item.id for item in instrument.items)
+                instrument_id,
+                instrument.name,
+                tuple(scored),
+                tuple(bands),
+                high,
+                tuple(item.id for item in instrument.items),
             )
         )
-        del index  # only the instrument's own items matter to its scoring
-        index = {}
     return tuple(compiled)
 
 
@@ -578,7 +591,7 @@ def _check_band_coverage(instrument_id: str, bands: list[_Band], low: int, high:
     if any(band.condition is not None for band in bands):
         if bands[-1].condition is None or bands[-1].condition.source.strip() != "true":
             raise DefinitionError(
-                f"instrument {instrument_id!r}: the last band must have `when: \"true\"` so that every answer "
+                f'instrument {instrument_id!r}: the last band must have `when: "true"` so that every answer '
                 "set gets a band",
                 source.file,
                 source.line(("scoring", "bands", len(bands) - 1)),
@@ -714,9 +727,13 @@ class _RuleCompiler:
                 ("finding_care", "section"),
             )
         known = {criterion.id for criterion in rules.criteria}
-        cited = [(("levels", i, "criteria", j), c) for i, lv in enumerate(rules.levels) for j, c in enumerate(lv.criteria)]
+        cited = [
+            (("levels", i, "criteria", j), c) for i, lv in enumerate(rules.levels) for j, c in enumerate(lv.criteria)
+        ]
         cited += [
-            (("placement", i, "criteria", j), c) for i, r in enumerate(rules.placement) for j, c in enumerate(r.criteria)
+            (("placement", i, "criteria", j), c)
+            for i, r in enumerate(rules.placement)
+            for j, c in enumerate(r.criteria)
         ]
         for path, criterion_id in cited:
             if criterion_id not in known:

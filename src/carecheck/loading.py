@@ -6,7 +6,6 @@ import hashlib
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,7 +13,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from carecheck.conditions import suggest
-from carecheck.definitions import Instrument, Questionnaire, RuleSet
+from carecheck.definitions import (
+    Instrument,
+    LoadedInstrument,
+    LoadedQuestionnaire,
+    LoadedRuleSet,
+    Questionnaire,
+    RuleSet,
+)
 from carecheck.errors import AnswerFileError, CarecheckError, DefinitionError, UsageError
 from carecheck.sources import Path as KeyPath
 from carecheck.sources import SourceMap, dotted
@@ -57,8 +63,7 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, dict[KeyPath, int]]:
                     raise _ParseError("keys must be plain words or numbers", key_node.start_mark.line + 1)
                 if key in result:
                     raise _ParseError(
-                        f"the key {key!r} appears twice in one mapping (the second is at this line); "
-                        "keep one of them",
+                        f"the key {key!r} appears twice in one mapping (the second is at this line); keep one of them",
                         key_node.start_mark.line + 1,
                     )
                 lines[(*path, key)] = key_node.start_mark.line + 1
@@ -174,29 +179,6 @@ def answers_from_text(text: str, name: str) -> dict[str, Any]:
 # --- definitions --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LoadedInstrument:
-    instrument: Instrument
-    source: SourceMap
-
-
-@dataclass(frozen=True)
-class LoadedQuestionnaire:
-    """A questionnaire with the instruments it includes, where each came from, and a hash of all their bytes."""
-
-    questionnaire: Questionnaire
-    source: SourceMap
-    instruments: dict[str, LoadedInstrument]
-    sha256: str
-
-
-@dataclass(frozen=True)
-class LoadedRuleSet:
-    rules: RuleSet
-    source: SourceMap
-    sha256: str
-
-
 def builtin_folder(kind: str) -> Path:
     """The folder of built-in definitions: inside the installed package, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent
@@ -257,7 +239,7 @@ def _validation_message(error: ValidationError, source: SourceMap) -> str:
         if fault["type"] == "extra_forbidden":
             key = str(kept[-1])
             message = f"unknown key {key!r}{suggest(key, _field_names())}: remove it or correct its spelling"
-            kept = kept[:-1] + [key]
+            kept = [*kept[:-1], key]
         elif fault["type"] == "missing":
             message = f"the key {kept[-1]!r} is required here"
         elif fault["type"] == "union_tag_invalid":
@@ -279,8 +261,9 @@ def _load_model(path: Path, model: type[Any]) -> tuple[Any, SourceMap, bytes]:
         raise DefinitionError(fault.message, name, fault.line) from None
     source = SourceMap(name, lines)
     if not isinstance(raw, dict):
-        raise DefinitionError(f"should be a mapping of keys such as `id:` and `version:`, not {type(raw).__name__}",
-                              name, 1)
+        raise DefinitionError(
+            f"should be a mapping of keys such as `id:` and `version:`, not {type(raw).__name__}", name, 1
+        )
     try:
         return model.model_validate(raw), source, data
     except ValidationError as error:
@@ -310,6 +293,12 @@ def load_questionnaire(path: Path) -> LoadedQuestionnaire:
         digest.update(instrument_data)
         instruments[instrument_id] = LoadedInstrument(instrument, instrument_source)
     return LoadedQuestionnaire(questionnaire, source, instruments, digest.hexdigest())
+
+
+def load_instrument(path: Path) -> LoadedInstrument:
+    """Load one instrument file on its own (for `validate`)."""
+    instrument, source, _ = _load_model(path, Instrument)
+    return LoadedInstrument(instrument, source)
 
 
 def load_rules(path: Path) -> LoadedRuleSet:

@@ -46,7 +46,7 @@ class DefinitionRef:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """The outcome of one assessment. `derived` keeps the rule set's derived values for explanations."""
+    """The outcome of one assessment, with the checked answers and derived values that explanations quote."""
 
     record_id: str | int | None
     level: str
@@ -59,6 +59,8 @@ class Result:
     reasons: tuple[Reason, ...]
     notes: tuple[Note, ...]
     warnings: tuple[str, ...]
+    answers: Mapping[str, Any]
+    """Every item's checked answer (None where it was not asked or not answered)."""
     derived: Mapping[str, Any]
     questionnaire: DefinitionRef
     rules: DefinitionRef

@@ -1,0 +1,223 @@
+"""The command line: gathers options, calls the library, and is the one place where errors become messages and exits.
+
+Heavy modules (pydantic, yaml, the engine) are imported inside commands, so that `carecheck --version` and `--help`
+start as fast as typer itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from carecheck import __version__
+
+if TYPE_CHECKING:
+    from carecheck.engine import Assessor
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class OutputFormat(StrEnum):
+    """Mirrors render.Format without importing the renderers at start-up."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+app = typer.Typer(
+    name="carecheck",
+    help="A level-of-care screening aid for substance use and mental health. Not a diagnosis.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_debug = False
+
+
+def _say_error(message: str) -> None:
+    sys.stderr.write(f"carecheck: {message}\n")
+
+
+def _fail(code: int) -> NoReturn:
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _boundary(fmt: OutputFormat = OutputFormat.TEXT) -> Iterator[None]:
+    """Turn carecheck's errors into a message (and, for JSON, an error object) and the contract's exit code."""
+    from carecheck.errors import AnswersError, CarecheckError
+
+    try:
+        yield
+    except CarecheckError as error:
+        if _debug:
+            traceback.print_exc()
+        if fmt is OutputFormat.JSON and error.exit_code == EXIT_USAGE:
+            from carecheck.render import error_json
+
+            problems = [p.as_dict() for p in error.problems] if isinstance(error, AnswersError) else []
+            record_id = error.record_id if isinstance(error, AnswersError) else None
+            sys.stdout.write(error_json(getattr(error, "kind", "usage"), error.message, problems, record_id) + "\n")
+        _say_error(error.message)
+        _fail(error.exit_code)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"carecheck {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On failure, show a traceback (without local values).")
+    ] = False,
+) -> None:
+    """A level-of-care screening aid for substance use and mental health. Not a diagnosis."""
+
+
+QuestionnaireOption = Annotated[
+    str | None,
+    typer.Option(
+        "--questionnaire",
+        "-q",
+        metavar="NAME_OR_PATH",
+        help="A built-in questionnaire's name or a questionnaire file [default: the one the rules name]",
+    ),
+]
+RulesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rules", "-r", metavar="NAME_OR_PATH", help="A rule set file or built-in name [default: level-of-care]"
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people; json for programs.")]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write there (atomically, mode 0600) instead of stdout."),
+]
+
+
+def _answer_source(answers: str | None) -> str:
+    if answers is not None:
+        return answers
+    if not sys.stdin.isatty():
+        return "-"
+    from carecheck.errors import UsageError
+
+    raise UsageError(
+        "no answers were given: pass --answers FILE (YAML or JSON), or pipe an answer file in, "
+        "as in `carecheck assess < answers.yaml`"
+    )
+
+
+def _screen(plain: bool, to_file: bool) -> tuple[int, bool]:
+    """Width and colour for text: colour only on a terminal, never with NO_COLOR, --plain or TERM=dumb."""
+    terminal = not to_file and sys.stdout.isatty()
+    color = terminal and not plain and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    width = min(max(shutil.get_terminal_size((80, 24)).columns, 40), 100) if terminal else 80
+    return width, color
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from carecheck.files import write_private
+
+    write_private(output, text)
+
+
+def _warn(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        sys.stderr.write(f"carecheck: warning: {warning}\n")
+
+
+def _assessor(questionnaire: str | None, rules: str | None) -> Assessor:
+    from carecheck.api import load_assessor
+
+    return load_assessor(questionnaire, rules)
+
+
+@app.command()
+def assess(
+    answers: Annotated[
+        str | None,
+        typer.Option("--answers", "-a", metavar="FILE", help="An answer file, YAML or JSON; - for standard input."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.TEXT,
+    output: OutputOption = None,
+    questionnaire: QuestionnaireOption = None,
+    rules: RulesOption = None,
+    plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
+) -> None:
+    """Score an answer file and recommend a level of care, with the reasons in plain words."""
+    with _boundary(fmt):
+        from carecheck.loading import read_answers
+        from carecheck.render import Format, render_result
+
+        assessor = _assessor(questionnaire, rules)
+        result = assessor.assess(read_answers(_answer_source(answers)))
+        _warn(result.warnings)
+        _emit(render_result(result, assessor, Format(fmt.value), *_screen(plain, output is not None)), output)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Questionnaire, instrument or rule files, or folders of them [default: the built-ins]"),
+    ] = None,
+) -> None:
+    """Check questionnaires, instruments and rule sets; every fault names file:line."""
+    with _boundary():
+        from carecheck.checking import validate_files
+
+        faults = validate_files(paths or [], report=typer.echo)
+        if faults:
+            _fail(EXIT_DEFINITION)
+
+
+def main() -> None:
+    """The console script: strips `--debug` from anywhere in the arguments, then runs the app."""
+    global _debug
+    args = sys.argv[1:]
+    _debug = "--debug" in args or os.environ.get("CARECHECK_DEBUG") == "1"
+    args = [arg for arg in args if arg != "--debug"]
+    try:
+        app(args=args, prog_name="carecheck")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _say_error("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_SOME_FAILED)
+    except Exception:
+        if _debug:
+            traceback.print_exc()
+        else:
+            _say_error(
+                "something went wrong inside carecheck (not in your answers). Run again with --debug to see "
+                "where, and please report it."
+            )
+        sys.exit(EXIT_SOME_FAILED)

@@ -1,0 +1,256 @@
+"""Laying out results: plain text for people, Markdown and HTML documents to keep, JSON for programs.
+
+Every renderer returns a string, so tests compare exact output. Text from answers and definitions is shown
+literally: control characters are made visible, Markdown punctuation is escaped, HTML is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from carecheck.engine import Assessor
+from carecheck.explanation import Explanation, explain, safety_dict
+from carecheck.result import Result, error_to_dict, result_to_dict
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+# --- a small document model shared by the text, Markdown and HTML layouts -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Crisis help or a safety check-in: first in every layout."""
+
+    heading: str
+    lines: tuple[str, ...]
+    urgent: bool
+
+
+Block = Heading | Paragraph | Bullets | Alert
+
+
+def document(explanation: Explanation) -> list[Block]:
+    """The result as headed sections, in the order a person should read them."""
+    e = explanation
+    blocks: list[Block] = []
+    if e.safety is not None:
+        lines = (e.safety.message, *(f"{c.name}: {c.how}" for c in e.safety.contacts))
+        blocks.append(Alert(e.safety.heading, lines, e.safety.urgent))
+    blocks.append(Heading("Your carecheck screening result", 1))
+    if e.record_id is not None:
+        blocks.append(Paragraph(f"Record: {e.record_id}"))
+    blocks += [Heading(f"Suggested level of care: {e.level_name}"), Paragraph(e.summary)]
+    if e.deciding:
+        blocks += [
+            Heading("Why this level"),
+            Bullets(tuple(f"{r.text} (Based on: {'; '.join(r.evidence)}.)" for r in e.deciding)),
+        ]
+    if e.lower_levels and e.deciding:
+        blocks += [
+            Heading("Why a lower level is not enough"),
+            Bullets(tuple(f"{lower.name}: {' '.join(lower.ruled_out_by)}" for lower in e.lower_levels)),
+        ]
+    if e.also_noted:
+        blocks += [Heading("Also noted"), Bullets(tuple(r.text for r in e.also_noted))]
+    detail = e.level_detail
+    blocks += [
+        Heading(f"What to expect: {e.level_name}"),
+        Paragraph(detail.summary),
+        Paragraph(f"Where: {detail.setting}"),
+        Paragraph(f"A typical week: {detail.typical_week}"),
+    ]
+    if e.notes:
+        blocks += [Heading("Fitting care into your life"), Bullets(e.notes)]
+    if e.programs:
+        blocks += [Heading("Kinds of program to ask about"), Bullets(tuple(f"{s.name}: {s.text}" for s in e.programs))]
+    if e.modalities:
+        blocks += [
+            Heading("Therapies to ask about"),
+            Bullets(tuple(f"{s.name}: {s.text}" for s in e.modalities)),
+        ]
+    blocks += [
+        Heading("Your questionnaire scores"),
+        Bullets(tuple(f"{s.instrument}: {s.total} of {s.maximum} ({s.band})" for s in e.scores)),
+        Heading("How to find care"),
+        Paragraph(e.finding_care_intro),
+        Bullets(e.finding_care_checklist),
+        Bullets(tuple(f"{c.name}: {c.how}" for c in e.finding_care_contacts)),
+    ]
+    cited = {c.criterion: c for r in e.deciding for c in r.citations}
+    cited.update({c.criterion: c for c in e.level_citations})
+    blocks += [
+        Heading("What this is based on"),
+        Paragraph(f"The criteria below paraphrase sections of the guide “{e.guide_title}”."),
+        Bullets(tuple(f"{c.text} (Guide section: “{c.section}”)" for c in cited.values())),
+        Heading("Please keep in mind"),
+        Paragraph(e.disclaimer),
+    ]
+    return blocks
+
+
+# --- literal text -------------------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def literal(text: str) -> str:
+    """Text with control and bidi characters made visible (`\\x1b`), so input can never drive the terminal."""
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def _markdown_escape(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", literal(text))
+
+
+# --- layouts ------------------------------------------------------------------------------------------------------
+
+_BOLD, _RED, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[0m"
+
+
+def layout_text(blocks: list[Block], width: int = 80, color: bool = False) -> str:
+    """Plain, linear text (screen-reader friendly): no boxes, no cursor moves; ANSI bold/red only when `color`."""
+    width = max(width, 30)
+    out: list[str] = []
+
+    def styled(text: str, style: str) -> str:
+        return f"{style}{text}{_RESET}" if color else text
+
+    def wrap(text: str, indent: str = "", first: str = "") -> list[str]:
+        return textwrap.wrap(
+            literal(text), width, initial_indent=first or indent, subsequent_indent=indent, break_on_hyphens=False
+        ) or [first.rstrip()]
+
+    for block in blocks:
+        if isinstance(block, Alert):
+            marker = "!!" if block.urgent else "**"
+            heading = f"{marker} {literal(block.heading)} {marker}"
+            out.append(styled(heading, _RED if block.urgent else _BOLD))
+            out += wrap(block.lines[0])
+            for line in block.lines[1:]:
+                out += wrap(line, "  ", "- ")
+        elif isinstance(block, Heading):
+            text = literal(block.text)
+            out += [styled(text, _BOLD) if block.level > 1 else styled(text.upper(), _BOLD)]
+            out.append(("=" if block.level == 1 else "-") * min(len(text), width))
+        elif isinstance(block, Paragraph):
+            out += wrap(block.text)
+        else:
+            for item in block.items:
+                out += wrap(item, "  ", "- ")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def layout_markdown(blocks: list[Block]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Alert):
+            out.append(f"> **{_markdown_escape(block.heading)}**")
+            out.append(">")
+            out.append(f"> {_markdown_escape(block.lines[0])}")
+            out.append(">")
+            out += [f"> - {_markdown_escape(line)}" for line in block.lines[1:]]
+        elif isinstance(block, Heading):
+            out.append("#" * block.level + " " + _markdown_escape(block.text))
+        elif isinstance(block, Paragraph):
+            out.append(_markdown_escape(block.text))
+        else:
+            out += [f"- {_markdown_escape(item)}" for item in block.items]
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+_STYLE = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5;max-width:46rem;
+margin:2rem auto;padding:0 1rem;color:#1a1a1a}h1{font-size:1.6rem}
+h2{font-size:1.2rem;margin-top:1.6rem;border-bottom:1px solid #ccc}
+.alert{border:3px solid #b00020;padding:.5rem 1rem;background:#fff4f4}.check-in{border-color:#555;background:#f6f6f6}
+@media print{body{margin:0;max-width:none}}"""
+
+
+def layout_html(blocks: list[Block], title: str) -> str:
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>",
+        "<body>",
+    ]
+
+    def esc(text: str) -> str:
+        return html.escape(literal(text))
+
+    for block in blocks:
+        if isinstance(block, Alert):
+            kind = "alert" if block.urgent else "alert check-in"
+            out.append(
+                f'<section class="{kind}" role="alert"><h2>{esc(block.heading)}</h2><p>{esc(block.lines[0])}</p>'
+            )
+            out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in block.lines[1:]) + "</ul></section>")
+        elif isinstance(block, Heading):
+            out.append(f"<h{block.level}>{esc(block.text)}</h{block.level}>")
+        elif isinstance(block, Paragraph):
+            out.append(f"<p>{esc(block.text)}</p>")
+        else:
+            out.append("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in block.items) + "</ul>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+# --- results ------------------------------------------------------------------------------------------------------
+
+
+def result_json(result: Result, assessor: Assessor) -> str:
+    """The contract's result object as one line of JSON (byte-identical for the same inputs)."""
+    payload = result_to_dict(result, safety_dict(result, assessor), assessor.rules.rules.disclaimer)
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def error_json(kind: str, message: str, problems: list[dict[str, str]], record_id: Any = None) -> str:
+    return json.dumps(error_to_dict(kind, message, problems, record_id), ensure_ascii=False, separators=(",", ":"))
+
+
+def render_result(result: Result, assessor: Assessor, fmt: Format, width: int = 80, color: bool = False) -> str:
+    """The result in the chosen format; crisis help comes first in every one."""
+    if fmt is Format.JSON:
+        return result_json(result, assessor) + "\n"
+    blocks = document(explain(result, assessor))
+    layouts: dict[Format, Callable[[], str]] = {
+        Format.TEXT: lambda: layout_text(blocks, width, color),
+        Format.MARKDOWN: lambda: layout_markdown(blocks),
+        Format.HTML: lambda: layout_html(blocks, "carecheck screening result"),
+    }
+    return layouts[fmt]()
