@@ -1,0 +1,100 @@
+"""Shared fixtures: one compiled assessor for the built-in definitions, and a screen-negative baseline to vary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from carecheck import Assessor, load_assessor
+
+_ASSESSOR = load_assessor()
+
+
+def baseline_answers() -> dict[str, Any]:
+    """A 35-year-old who uses nothing and reports no symptoms: every required item, no rule fires."""
+    answers: dict[str, Any] = {
+        "age": 35,
+        "substances": [],
+        "medical_unstable": False,
+        "psychosis": False,
+        "self_care": True,
+        "mh_diagnosis": False,
+        "readiness": 8,
+        "prior_treatment": "none",
+        "housing": "stable",
+        "home_use": False,
+        "support": "strong",
+        "hours_available": 15,
+    }
+    answers |= {f"phq9_{i}": 0 for i in range(1, 10)}
+    answers |= {f"gad7_{i}": 0 for i in range(1, 8)}
+    answers |= {f"asq_{i}": False for i in range(1, 5)}
+    return answers
+
+
+def with_alcohol(audit_total: int = 0, **extra: Any) -> dict[str, Any]:
+    """Baseline plus alcohol use whose AUDIT adds up to `audit_total` (items 1-8 filled first, 4 points each)."""
+    answers = baseline_answers() | {
+        "substances": ["alcohol"],
+        "use_days": 5,
+        "withdrawal_history": "none",
+        "withdrawal_now": False,
+    }
+    assert 0 <= audit_total <= 40
+    overflow = max(0, audit_total - 32)
+    overflow += overflow % 2  # items 9 and 10 score 0, 2 or 4
+    answers["audit_9"], answers["audit_10"] = min(4, overflow), max(0, overflow - 4)
+    remaining = audit_total - overflow
+    for i in range(1, 9):
+        answers[f"audit_{i}"] = min(4, remaining)
+        remaining -= answers[f"audit_{i}"]
+    return answers | extra
+
+
+def with_drugs(dast_total: int = 0, drug: str = "cannabis", **extra: Any) -> dict[str, Any]:
+    """Baseline plus drug use whose DAST-10 adds up to `dast_total` (item 3 answered 'yes', so it scores 0)."""
+    answers = baseline_answers() | {
+        "substances": [drug],
+        "use_days": 5,
+        "withdrawal_history": "none",
+        "withdrawal_now": False,
+    }
+    others = [i for i in range(1, 11) if i != 3]
+    for n, i in enumerate(others):
+        answers[f"dast_{i}"] = n < dast_total
+    answers["dast_3"] = True
+    if dast_total == 10:
+        answers["dast_3"] = False
+    return answers | extra
+
+
+def with_phq9(total: int, **extra: Any) -> dict[str, Any]:
+    """Baseline with PHQ-9 items 1-8 adding up to `total` (item 9, self-harm thoughts, stays 0 unless given)."""
+    answers = baseline_answers()
+    remaining = total
+    for i in range(1, 9):
+        answers[f"phq9_{i}"] = min(3, remaining)
+        remaining -= answers[f"phq9_{i}"]
+    if remaining:
+        answers["phq9_9"] = remaining
+    return answers | extra
+
+
+def with_gad7(total: int, **extra: Any) -> dict[str, Any]:
+    answers = baseline_answers()
+    remaining = total
+    for i in range(1, 8):
+        answers[f"gad7_{i}"] = min(3, remaining)
+        remaining -= answers[f"gad7_{i}"]
+    return answers | extra
+
+
+@pytest.fixture(scope="session")
+def assessor() -> Assessor:
+    return _ASSESSOR
+
+
+@pytest.fixture
+def baseline() -> dict[str, Any]:
+    return baseline_answers()

@@ -1,0 +1,124 @@
+"""The shipped definitions: every file loads and validates, and the questionnaire asks exactly the contract's items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carecheck import Assessor
+from carecheck.checking import validate_files
+from carecheck.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
+from carecheck.loading import builtin_folder, load_instrument, load_questionnaire, load_rules
+
+SHIPPED = sorted(builtin_folder("questionnaires").rglob("*.yaml")) + sorted(builtin_folder("rules").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_file_loads_and_validates(path: Path) -> None:
+    lines: list[str] = []
+    assert validate_files([path], lines.append) == 0, lines
+    assert lines and lines[0].startswith("ok: ")
+
+
+def test_instruments_credit_their_authors_and_terms() -> None:
+    for path in sorted((builtin_folder("questionnaires") / "instruments").glob("*.yaml")):
+        attribution = load_instrument(path).instrument.attribution
+        assert attribution.authors and attribution.terms and attribution.source
+
+
+INTEGER = {"age": (12, 120), "use_days": (0, 30), "readiness": (0, 10), "hours_available": (0, 80)}
+CHOICES = {
+    "withdrawal_history": ["none", "mild", "severe"],
+    "prior_treatment": ["none", "outpatient", "iop", "php", "inpatient"],
+    "housing": ["stable", "unstable", "none"],
+    "support": ["none", "some", "strong"],
+}
+AUDIT = {f"audit_{i}": [0, 1, 2, 3, 4] for i in range(1, 9)} | {"audit_9": [0, 2, 4], "audit_10": [0, 2, 4]}
+POINTS = AUDIT | {f"phq9_{i}": [0, 1, 2, 3] for i in range(1, 10)} | {f"gad7_{i}": [0, 1, 2, 3] for i in range(1, 8)}
+BOOLEAN = (
+    {f"dast_{i}" for i in range(1, 11)}
+    | {f"asq_{i}" for i in range(1, 6)}
+    | {
+        "withdrawal_now",
+        "medical_unstable",
+        "pregnant",
+        "psychosis",
+        "self_care",
+        "mh_diagnosis",
+        "relapse_after_treatment",
+        "home_use",
+    }
+)
+
+
+def test_the_questionnaire_asks_exactly_the_contract_items(assessor: Assessor) -> None:
+    items = {item.id: item.definition for item in assessor.items}
+    assert set(items) == set(INTEGER) | set(CHOICES) | set(POINTS) | BOOLEAN | {"substances"}
+    for item_id, (low, high) in INTEGER.items():
+        item = items[item_id]
+        assert isinstance(item, IntegerItem) and (item.min, item.max) == (low, high), item_id
+    for item_id, values in (CHOICES | POINTS).items():
+        item = items[item_id]
+        assert isinstance(item, ChoiceItem) and [c.value for c in item.choices] == values, item_id
+    for item_id in BOOLEAN:
+        assert isinstance(items[item_id], BooleanItem), item_id
+    substances = items["substances"]
+    assert isinstance(substances, MultiChoiceItem)
+    assert [c.value for c in substances.choices] == [
+        "alcohol",
+        "cannabis",
+        "opioids",
+        "stimulants",
+        "sedatives",
+        "other",
+    ]
+    assert [i for i, item in items.items() if not item.required] == ["pregnant"]
+
+
+def test_the_rule_set_names_the_four_levels_in_order() -> None:
+    rules = load_rules(builtin_folder("rules") / "level-of-care.yaml").rules
+    assert [level.id for level in rules.levels] == ["outpatient", "iop", "php", "inpatient"]
+
+
+def test_every_criterion_cites_a_real_heading_of_the_guide() -> None:
+    rules = load_rules(builtin_folder("rules") / "level-of-care.yaml").rules
+    headings = {
+        "Introduction",
+        "What is an IOP Program?",
+        "Difference between Inpatient and Outpatient Facility",
+        "Types of IOPs",
+        "How to Find an IOP",
+        "What to Expect in an IOP",
+        "Modalities Used in IOP Programs",
+        "12-Step Facilitation",
+        "Cognitive Behavioral Therapy",
+        "Motivational Approaches",
+        "Therapeutic Community",
+        "Matrix Model",
+        "Community Reinforcement and Contingency Management Approaches",
+        "Benefits of IOP Programs",
+        "Conclusion",
+    }
+    assert set(rules.guide.sections) <= headings
+    assert {criterion.section for criterion in rules.criteria} <= headings
+
+
+def test_the_guides_known_flaws_are_left_behind() -> None:
+    text = (builtin_folder("rules") / "level-of-care.yaml").read_text().lower()
+    assert "on friday" not in text
+    assert "residential program" not in text
+    assert "personality disorder" not in text
+
+
+def test_the_questionnaire_hash_covers_its_instruments(tmp_path: Path) -> None:
+    source = builtin_folder("questionnaires")
+    original = load_questionnaire(source / "self-assessment.yaml").sha256
+    for item in source.rglob("*.yaml"):
+        target = tmp_path / item.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(item.read_text())
+    assert load_questionnaire(tmp_path / "self-assessment.yaml").sha256 == original
+    gad7 = tmp_path / "instruments" / "gad7.yaml"
+    gad7.write_text(gad7.read_text() + "\n# edited\n")
+    assert load_questionnaire(tmp_path / "self-assessment.yaml").sha256 != original

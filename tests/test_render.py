@@ -1,0 +1,106 @@
+"""Rendering: what a person reads, in every format, shown literally and in the right order."""
+
+from __future__ import annotations
+
+import json
+
+from carecheck import Assessor
+from carecheck.explanation import explain
+from carecheck.render import (
+    Bullets,
+    Format,
+    Heading,
+    Paragraph,
+    layout_markdown,
+    layout_text,
+    literal,
+    render_result,
+)
+from conftest import baseline_answers, with_alcohol, with_drugs
+
+
+def test_text_layout_is_linear_and_wraps_to_the_width() -> None:
+    blocks = [Heading("Title", 1), Heading("Why"), Paragraph("one two three four five six"), Bullets(("a b c d e",))]
+    assert layout_text(blocks, width=30) == ("TITLE\n=====\n\nWhy\n---\n\none two three four five six\n\n- a b c d e\n")
+    narrow = layout_text([Paragraph("one two three four five six seven eight nine ten eleven")], width=30)
+    assert all(len(line) <= 30 for line in narrow.splitlines())
+
+
+def test_text_uses_ansi_only_when_asked() -> None:
+    blocks = [Heading("Why")]
+    assert "\x1b" not in layout_text(blocks, color=False)
+    assert "\x1b[1m" in layout_text(blocks, color=True)
+
+
+def test_markup_and_escape_sequences_in_an_id_are_shown_literally(assessor: Assessor) -> None:
+    hostile = "[bold red]x[/] \x1b]8;;http://evil\x07link\x1b[2J *y* <b>z</b>"
+    result = assessor.assess(baseline_answers() | {"id": hostile})
+    text = render_result(result, assessor, Format.TEXT)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "Record: [bold red]x[/] \\x1b]8;;http://evil\\x07link\\x1b[2J *y* <b>z</b>" in text
+    markdown = render_result(result, assessor, Format.MARKDOWN)
+    assert "\x1b" not in markdown
+    assert "\\[bold red\\]x\\[/\\]" in markdown and "\\*y\\*" in markdown and "\\<b\\>" in markdown
+    html = render_result(result, assessor, Format.HTML)
+    assert "<b>z</b>" not in html and "&lt;b&gt;z&lt;/b&gt;" in html
+    assert json.loads(render_result(result, assessor, Format.JSON))["id"] == hostile
+
+
+def test_literal_makes_control_and_bidi_characters_visible() -> None:
+    assert literal("a\x1b[31mb\u202ec\n") == "a\\x1b[31mb\\u202ec\n"
+
+
+def test_the_text_result_explains_level_reasons_lower_levels_and_next_steps(assessor: Assessor) -> None:
+    text = render_result(assessor.assess(with_alcohol(25, use_days=25, housing="unstable")), assessor, Format.TEXT)
+    order = [
+        "Suggested level of care: Partial hospitalization program (PHP)",
+        "Why this level",
+        "Why a lower level is not enough",
+        "Outpatient counseling:",
+        "Intensive outpatient program (IOP):",
+        "What to expect: Partial hospitalization program (PHP)",
+        "A typical week:",
+        "Therapies to ask about",
+        "Your questionnaire scores",
+        "How to find care",
+        "1-800-662-4357",
+        "findtreatment.gov",
+        "What this is based on",
+        "Guide section:",
+        "screening aid, not a diagnosis",
+    ]
+    positions = [text.index(phrase) for phrase in order]
+    assert positions == sorted(positions)
+    assert "AUDIT" in text and "25 of 40" in text
+
+
+def test_practical_fit_notes_do_not_change_the_level(assessor: Assessor) -> None:
+    answers = with_drugs(7, drug="opioids", hours_available=4, pregnant=True)
+    result = assessor.assess(answers)
+    assert result.level == assessor.assess(with_drugs(7, drug="opioids")).level == "iop"
+    notes = explain(result, assessor).notes
+    assert any("9" in note for note in notes)
+    assert any("pregnan" in note.lower() for note in notes)
+
+
+def test_a_screen_negative_result_says_so_calmly(assessor: Assessor) -> None:
+    text = render_result(assessor.assess(baseline_answers()), assessor, Format.TEXT)
+    assert "do not point to a need for more than outpatient counseling" in text
+    assert "Why this level" not in text
+
+
+def test_markdown_is_a_document_to_keep(assessor: Assessor) -> None:
+    markdown = layout_markdown([Heading("Result", 1), Paragraph("Plain."), Bullets(("one",))])
+    assert markdown == "# Result\n\nPlain.\n\n- one\n"
+    full = render_result(assessor.assess(with_alcohol(9)), assessor, Format.MARKDOWN)
+    assert full.startswith("# Your carecheck screening result\n")
+    assert "## How to find care" in full
+
+
+def test_the_check_in_shows_988_calmly_for_non_acute_risk(assessor: Assessor) -> None:
+    result = assessor.assess(baseline_answers() | {"phq9_9": 1})
+    assert result.safety_note and not result.urgent
+    text = render_result(result, assessor, Format.TEXT)
+    assert text.startswith("** Please look after your safety **")
+    assert "988" in text.split("YOUR CARECHECK")[0]
+    assert "911" not in text.split("YOUR CARECHECK")[0]
