@@ -181,7 +181,8 @@ def test_crisis_help_comes_first_in_every_format(tmp_path: Path, fmt: str) -> No
     assert process.returncode == 0
     out = process.stdout
     first_988 = out.index("988")
-    assert "911" in out and "emergency room" in out
+    assert "911" in out
+    assert "emergency room" in out
     for later in ("Suggested level of care", "schema_version", "level"):
         if later in out:
             assert first_988 < out.index(later)
@@ -196,7 +197,8 @@ def test_no_color_and_non_terminals_get_plain_text(tmp_path: Path) -> None:
 def test_validate_passes_on_the_shipped_files() -> None:
     process = run("validate")
     assert process.returncode == 0, process.stdout + process.stderr
-    assert "ok: " in process.stdout and "level-of-care" in process.stdout
+    assert "ok: " in process.stdout
+    assert "level-of-care" in process.stdout
 
 
 def test_validate_exits_3_naming_file_and_line_of_an_unknown_item(tmp_path: Path) -> None:

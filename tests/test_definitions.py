@@ -18,13 +18,16 @@ SHIPPED = sorted(builtin_folder("questionnaires").rglob("*.yaml")) + sorted(buil
 def test_every_shipped_file_loads_and_validates(path: Path) -> None:
     lines: list[str] = []
     assert validate_files([path], lines.append) == 0, lines
-    assert lines and lines[0].startswith("ok: ")
+    assert lines
+    assert lines[0].startswith("ok: ")
 
 
 def test_instruments_credit_their_authors_and_terms() -> None:
     for path in sorted((builtin_folder("questionnaires") / "instruments").glob("*.yaml")):
         attribution = load_instrument(path).instrument.attribution
-        assert attribution.authors and attribution.terms and attribution.source
+        assert attribution.authors
+        assert attribution.terms
+        assert attribution.source
 
 
 INTEGER = {"age": (12, 120), "use_days": (0, 30), "readiness": (0, 10), "hours_available": (0, 80)}
@@ -57,10 +60,12 @@ def test_the_questionnaire_asks_exactly_the_contract_items(assessor: Assessor) -
     assert set(items) == set(INTEGER) | set(CHOICES) | set(POINTS) | BOOLEAN | {"substances"}
     for item_id, (low, high) in INTEGER.items():
         item = items[item_id]
-        assert isinstance(item, IntegerItem) and (item.min, item.max) == (low, high), item_id
+        assert isinstance(item, IntegerItem), item_id
+        assert (item.min, item.max) == (low, high), item_id
     for item_id, values in (CHOICES | POINTS).items():
         item = items[item_id]
-        assert isinstance(item, ChoiceItem) and [c.value for c in item.choices] == values, item_id
+        assert isinstance(item, ChoiceItem), item_id
+        assert [c.value for c in item.choices] == values, item_id
     for item_id in BOOLEAN:
         assert isinstance(items[item_id], BooleanItem), item_id
     substances = items["substances"]

@@ -36,13 +36,17 @@ def test_markup_and_escape_sequences_in_an_id_are_shown_literally(assessor: Asse
     hostile = "[bold red]x[/] \x1b]8;;http://evil\x07link\x1b[2J *y* <b>z</b>"
     result = assessor.assess(baseline_answers() | {"id": hostile})
     text = render_result(result, assessor, Format.TEXT)
-    assert "\x1b" not in text and "\x07" not in text
+    assert "\x1b" not in text
+    assert "\x07" not in text
     assert "Record: [bold red]x[/] \\x1b]8;;http://evil\\x07link\\x1b[2J *y* <b>z</b>" in text
     markdown = render_result(result, assessor, Format.MARKDOWN)
     assert "\x1b" not in markdown
-    assert "\\[bold red\\]x\\[/\\]" in markdown and "\\*y\\*" in markdown and "\\<b\\>" in markdown
+    assert "\\[bold red\\]x\\[/\\]" in markdown
+    assert "\\*y\\*" in markdown
+    assert "\\<b\\>" in markdown
     html = render_result(result, assessor, Format.HTML)
-    assert "<b>z</b>" not in html and "&lt;b&gt;z&lt;/b&gt;" in html
+    assert "<b>z</b>" not in html
+    assert "&lt;b&gt;z&lt;/b&gt;" in html
     assert json.loads(render_result(result, assessor, Format.JSON))["id"] == hostile
 
 
@@ -71,7 +75,8 @@ def test_the_text_result_explains_level_reasons_lower_levels_and_next_steps(asse
     ]
     positions = [text.index(phrase) for phrase in order]
     assert positions == sorted(positions)
-    assert "AUDIT" in text and "25 of 40" in text
+    assert "AUDIT" in text
+    assert "25 of 40" in text
 
 
 def test_practical_fit_notes_do_not_change_the_level(assessor: Assessor) -> None:
@@ -99,7 +104,8 @@ def test_markdown_is_a_document_to_keep(assessor: Assessor) -> None:
 
 def test_the_check_in_shows_988_calmly_for_non_acute_risk(assessor: Assessor) -> None:
     result = assessor.assess(baseline_answers() | {"phq9_9": 1})
-    assert result.safety_note and not result.urgent
+    assert result.safety_note
+    assert not result.urgent
     text = render_result(result, assessor, Format.TEXT)
     assert text.startswith("** Please look after your safety **")
     assert "988" in text.split("YOUR CARECHECK")[0]
