@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any
 
 import pytest
+
+# Tests, and the carecheck processes they start, keep their definitions cache out of the user's home.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="carecheck-test-cache-")
 
 from carecheck import Assessor, load_assessor
 

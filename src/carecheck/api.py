@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from carecheck.cache import cached
 from carecheck.definitions import LoadedQuestionnaire, LoadedRuleSet
 from carecheck.engine import Assessor
 from carecheck.loading import load_questionnaire, load_rules, resolve
@@ -15,26 +16,45 @@ from carecheck.result import Result
 DEFAULT_QUESTIONNAIRE = "self-assessment"
 DEFAULT_RULES = "level-of-care"
 
+Pair = tuple[LoadedQuestionnaire, LoadedRuleSet]
 
-def load_pair(questionnaire: str | None, rules: str | None) -> tuple[LoadedQuestionnaire, LoadedRuleSet]:
-    """Load a rule set and a questionnaire; without a questionnaire, the one the rule set names."""
-    rules_path = resolve("rules", rules or DEFAULT_RULES)
+
+def _load(questionnaire_path: Path | None, rules_path: Path) -> tuple[Pair, list[Path]]:
     loaded_rules = load_rules(rules_path)
-    if questionnaire is None:
+    if questionnaire_path is None:
         named = loaded_rules.rules.questionnaire
         relative = rules_path.parent / named
         questionnaire_path = relative if relative.suffix in (".yaml", ".yml") else resolve("questionnaires", named)
-    else:
-        questionnaire_path = resolve("questionnaires", questionnaire)
-    return load_questionnaire(questionnaire_path), loaded_rules
+    loaded = load_questionnaire(questionnaire_path)
+    files = [rules_path, questionnaire_path]
+    files += [questionnaire_path.parent / path for path in loaded.questionnaire.instruments.values()]
+    return (loaded, loaded_rules), files
+
+
+def load_pair(questionnaire: str | None, rules: str | None) -> Pair:
+    """Load a rule set and a questionnaire (each a built-in name or a path); without a questionnaire, the one the
+    rule set names. Always reads the files afresh."""
+    questionnaire_path = resolve("questionnaires", questionnaire) if questionnaire else None
+    return _load(questionnaire_path, resolve("rules", rules or DEFAULT_RULES))[0]
 
 
 def load_assessor(questionnaire: str | None = None, rules: str | None = None) -> Assessor:
     """A compiled assessor for a questionnaire and rule set, each a built-in name or a path.
 
+    Validated definitions are reused from the per-user cache while their files are unchanged.
     Raises DefinitionError (a file is wrong) or UsageError (no such file or name).
     """
-    return Assessor(*load_pair(questionnaire, rules))
+    questionnaire_path = resolve("questionnaires", questionnaire) if questionnaire else None
+    rules_path = resolve("rules", rules or DEFAULT_RULES)
+
+    def build() -> tuple[Pair, list[Path]]:
+        pair, files = _load(questionnaire_path, rules_path)
+        Assessor(*pair)  # only definitions that compile are kept, so a cached pair never fails to compile
+        return pair, files
+
+    key = ("definitions", str(rules_path.resolve()), str(questionnaire_path.resolve()) if questionnaire_path else "")
+    pair: Pair = cached(key, build)
+    return Assessor(*pair)
 
 
 @lru_cache(maxsize=8)
@@ -48,8 +68,3 @@ def assess(answers: Mapping[str, Any], questionnaire: str | None = None, rules: 
     Raises AnswersError listing every faulty item.
     """
     return _cached(questionnaire, rules).assess(answers)
-
-
-def builtin_path(kind: str, name: str) -> Path:
-    """The file behind a built-in questionnaire or rule set name."""
-    return resolve(kind, name)

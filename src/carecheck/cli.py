@@ -6,6 +6,7 @@ start as fast as typer itself.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
 
 import typer
 
@@ -194,6 +195,93 @@ def validate(
         faults = validate_files(paths or [], report=typer.echo)
         if faults:
             _fail(EXIT_DEFINITION)
+
+
+class BatchInput(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+class BatchOutput(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+@app.command()
+def batch(
+    source: Annotated[str, typer.Argument(metavar="FILE", help="Answer records, one per line (JSONL); - for stdin.")],
+    fmt: Annotated[BatchOutput, typer.Option("--format", "-f", help="json lines, or flat csv rows.")] = (
+        BatchOutput.JSON
+    ),
+    input_format: Annotated[
+        BatchInput, typer.Option("--input-format", help="jsonl, or csv with one column per item id.")
+    ] = BatchInput.JSONL,
+    output: OutputOption = None,
+    questionnaire: QuestionnaireOption = None,
+    rules: RulesOption = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes; order is kept.")] = 1,
+) -> None:
+    """Score many answer records: one result per line, in order; a bad record gets an error object on its line."""
+    with _boundary():
+        from carecheck.batch import InputFormat, OutputFormat, Progress, run_batch
+
+        assessor = _assessor(questionnaire, rules)
+        with _open_source(source) as stream, _open_sink(output) as sink:
+            _, failed = run_batch(
+                assessor,
+                stream,
+                sink,
+                input_format=InputFormat(input_format.value),
+                output=OutputFormat(fmt.value),
+                jobs=jobs,
+                definitions=(questionnaire, rules),
+                progress=Progress(sys.stderr if sys.stderr.isatty() else None),
+            )
+        if failed:
+            _fail(EXIT_SOME_FAILED)
+
+
+@contextmanager
+def _open_source(source: str) -> Iterator[BinaryIO]:
+    if source == "-":
+        yield sys.stdin.buffer
+        return
+    from carecheck.errors import UsageError
+
+    try:
+        stream = open(source, "rb")  # noqa: SIM115 - closed below, after the whole run
+    except OSError as fault:
+        raise UsageError(f"{source}: cannot read the records: {fault.strerror}; check the path") from None
+    with stream:
+        yield stream
+
+
+@contextmanager
+def _open_sink(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a private temporary file beside `output` that replaces it only when the run is done.
+
+    Standard output gets a buffer of its own (even under PYTHONUNBUFFERED): the batch flushes it whenever it waits
+    for input, so results still arrive as soon as a record is scored.
+    """
+    if output is None:
+        try:
+            descriptor = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):  # a test runner's capture has no descriptor
+            yield sys.stdout
+            return
+        sys.stdout.flush()
+        raw = io.FileIO(descriptor, "w", closefd=False)
+        stream = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", newline="\n")
+        try:
+            yield stream
+        finally:
+            stream.flush()
+            stream.detach()
+        return
+    from carecheck.files import private_writer
+
+    with private_writer(output) as sink:
+        yield sink
 
 
 def main() -> None:

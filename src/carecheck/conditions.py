@@ -11,12 +11,11 @@ compiled to closures over an environment mapping; no text is ever handed to Pyth
 
 from __future__ import annotations
 
-import difflib
+import operator
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 Env = Mapping[str, Any]
 Evaluate = Callable[[Env], Any]
@@ -42,8 +41,7 @@ class Kind(StrEnum):
     ANY = "any"
 
 
-@dataclass(frozen=True, slots=True)
-class NameInfo:
+class NameInfo(NamedTuple):
     """What a condition may know about a name: its kind and, for choices and bands, the values it can take."""
 
     kind: Kind
@@ -52,15 +50,13 @@ class NameInfo:
     """The answers this name is computed from, for explanations."""
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     names: Mapping[str, NameInfo]
     rule_ids: Collection[str] | None = None
     """Placement rule ids `fired(...)` may name; None where `fired` is not available."""
 
 
-@dataclass(frozen=True)
-class Compiled:
+class Compiled(NamedTuple):
     source: str
     evaluate: Evaluate
     names: tuple[str, ...]
@@ -85,8 +81,7 @@ _KEYWORDS = {"and", "or", "not", "in", "true", "false"}
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
     kind: str
     text: str
     column: int
@@ -114,14 +109,13 @@ def _tokenize(source: str) -> list[_Token]:
     return tokens
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     op: str
     """literal, name, list, not, and, or, a comparison operator, or call."""
     column: int
     value: Any = None
     """The literal's value, the name, or the called function's name."""
-    args: tuple[Node, ...] = field(default=())
+    args: tuple[Node, ...] = ()
 
 
 class _Parser:
@@ -235,6 +229,8 @@ def parse(source: str) -> Node:
 
 def suggest(name: str, candidates: Collection[str]) -> str:
     """A ' (did you mean X?)' hint for a misspelt name, or ''."""
+    import difflib  # only errors need it; kept out of start-up
+
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -287,18 +283,28 @@ class _Compiler:
         return lambda env: not inner(env)
 
     def _and(self, node: Node) -> Evaluate:
-        parts = tuple(self.compile(arg) for arg in node.args)
-        return lambda env: all(part(env) for part in parts)
+        return all_of([self.compile(arg) for arg in node.args])
 
     def _or(self, node: Node) -> Evaluate:
-        parts = tuple(self.compile(arg) for arg in node.args)
-        return lambda env: any(part(env) for part in parts)
+        return any_of([self.compile(arg) for arg in node.args])
 
     def _compare(self, node: Node) -> Evaluate:
         left_node, right_node = node.args
         left_fn, right_fn = self.compile(left_node), self.compile(right_node)
         self._check_compare(node.op, left_node, right_node)
         test = _COMPARE[node.op]
+        # The common shapes get closures of their own: rules are evaluated for every record of a batch.
+        if left_node.op == "name" and right_node.op in ("literal", "list"):
+            name, constant = left_node.value, right_fn({})
+            if node.op in ("in", "not in"):
+                members = frozenset(constant)
+                wanted = node.op == "in"
+                return lambda env: (value := env.get(name)) is not None and (value in members) is wanted
+            return lambda env: (value := env.get(name)) is not None and test(value, constant)
+        if left_node.op == "literal" and right_node.op == "name" and node.op in ("in", "not in"):
+            name, constant = right_node.value, left_node.value
+            wanted = node.op == "in"
+            return lambda env: (value := env.get(name)) is not None and (constant in value) is wanted
         if right_node.op in ("literal", "list"):
             constant = right_fn({})
 
@@ -362,11 +368,11 @@ class _Compiler:
             return lambda env: inner(env) is not None
         if name == "has_any":
             return self._has_any(node)
-        parts = tuple(self.compile(arg) for arg in node.args)
+        parts = [self.compile(arg) for arg in node.args]
         if name == "any":
-            return lambda env: any(part(env) for part in parts)
+            return any_of(parts)
         if name == "all":
-            return lambda env: all(part(env) for part in parts)
+            return all_of(parts)
         return lambda env: sum(1 for part in parts if part(env))
 
     def _has_any(self, node: Node) -> Evaluate:
@@ -404,14 +410,36 @@ class _Compiler:
         return lambda env: not wanted.isdisjoint(env[FIRED])
 
 
+def all_of(parts: Sequence[Evaluate]) -> Evaluate:
+    """An evaluator that holds when every part holds (short-circuit, without a generator per call)."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda env: bool(first(env) and second(env))
+    head, tail = parts[0], all_of(parts[1:])
+    return lambda env: bool(head(env) and tail(env))
+
+
+def any_of(parts: Sequence[Evaluate]) -> Evaluate:
+    """An evaluator that holds when any part holds."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda env: bool(first(env) or second(env))
+    head, tail = parts[0], any_of(parts[1:])
+    return lambda env: bool(head(env) or tail(env))
+
+
 _METHOD = dict.fromkeys(_COMPARISONS, "compare")
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: bool(a == b),
-    "!=": lambda a, b: bool(a != b),
-    "<": lambda a, b: bool(a < b),
-    "<=": lambda a, b: bool(a <= b),
-    ">": lambda a, b: bool(a > b),
-    ">=": lambda a, b: bool(a >= b),
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
     "in": lambda a, b: a in b,
     "not in": lambda a, b: a not in b,
 }

@@ -6,8 +6,7 @@ section) are checked when a questionnaire and a rule set are compiled together, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -336,14 +335,12 @@ class RuleSet(Frozen):
 # --- definitions as loaded, with where they came from ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LoadedInstrument:
+class LoadedInstrument(NamedTuple):
     instrument: Instrument
     source: SourceMap
 
 
-@dataclass(frozen=True)
-class LoadedQuestionnaire:
+class LoadedQuestionnaire(NamedTuple):
     """A questionnaire with the instruments it includes, where each came from, and a hash of all their bytes."""
 
     questionnaire: Questionnaire
@@ -352,8 +349,7 @@ class LoadedQuestionnaire:
     sha256: str
 
 
-@dataclass(frozen=True)
-class LoadedRuleSet:
+class LoadedRuleSet(NamedTuple):
     rules: RuleSet
     source: SourceMap
     sha256: str

@@ -8,10 +8,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from itertools import compress, repeat
+from operator import is_not, itemgetter
+from typing import Any, NamedTuple
 
-from carecheck.conditions import FIRED, Compiled, ConditionError, Kind, NameInfo, Scope, compile_condition, suggest
+from carecheck.conditions import (
+    FIRED,
+    Compiled,
+    ConditionError,
+    Evaluate,
+    Kind,
+    NameInfo,
+    Scope,
+    all_of,
+    compile_condition,
+    suggest,
+)
 from carecheck.definitions import (
     BooleanItem,
     ChoiceItem,
@@ -79,6 +91,8 @@ def _coercer(item: Item) -> Callable[[Any], Any]:
         low, high = item.min, item.max
 
         def integer(value: Any) -> int:
+            if type(value) is int and low <= value <= high:
+                return value
             number = _as_int(value)
             if number is None or not low <= number <= high:
                 raise refuse(value)
@@ -88,7 +102,7 @@ def _coercer(item: Item) -> Callable[[Any], Any]:
     if isinstance(item, BooleanItem):
 
         def boolean(value: Any) -> bool:
-            if isinstance(value, bool):
+            if value is True or value is False:
                 return value
             if isinstance(value, str) and value.strip().lower() in _YES:
                 return _YES[value.strip().lower()]
@@ -101,7 +115,11 @@ def _coercer(item: Item) -> Callable[[Any], Any]:
         if not numeric:
             allowed.update({str(c.value).lower(): c.value for c in item.choices})
 
+        exact = {value: value for value in allowed.values() if not isinstance(value, bool)}
+
         def choice(value: Any) -> Any:
+            if type(value) in (int, str) and value in exact:
+                return exact[value]  # already in normal form: the common case in files and batches
             key = _as_int(value) if numeric else value.strip().lower() if isinstance(value, str) else None
             if key is None or key not in allowed:
                 hint = suggest(value, [str(c) for c in allowed]) if isinstance(value, str) and not numeric else ""
@@ -151,31 +169,30 @@ def _kind_of(item: Item) -> NameInfo:
     return NameInfo(Kind.TEXT, depends_on=(item.id,))
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledItem:
+class CompiledItem(NamedTuple):
     """An item as the engine asks and checks it."""
 
+    id: str
     definition: Item
     section: str
     instrument: str | None
     conditions: tuple[Compiled, ...]
     """All must hold for the item to be asked (the section's and the item's own)."""
+    asked_when: Evaluate | None
+    """The conditions joined into one evaluator; None when the item is always asked."""
     coerce: Callable[[Any], Any]
-
-    @property
-    def id(self) -> str:
-        return self.definition.id
+    section_when: Compiled | None
+    own_when: Compiled | None
 
     @property
     def domain(self) -> str:
         return _describe(self.definition)
 
     def asked(self, values: Mapping[str, Any]) -> bool:
-        return all(condition.evaluate(values) for condition in self.conditions)
+        return self.asked_when is None or bool(self.asked_when(values))
 
 
-@dataclass(frozen=True, slots=True)
-class _Band:
+class _Band(NamedTuple):
     id: str
     low: int | None
     high: int | None
@@ -187,26 +204,31 @@ class _Band:
         return (self.low is None or total >= self.low) and (self.high is None or total <= self.high)
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledInstrument:
+class CompiledInstrument(NamedTuple):
     id: str
     name: str
-    scored: tuple[tuple[str, Callable[[Any], int]], ...]
     bands: tuple[_Band, ...]
+    minimum: int
     maximum: int
     items: tuple[str, ...]
+    band_by_total: tuple[str, ...]
+    """For ranged bands: the band of each possible total, from `minimum` up (empty for condition bands)."""
+    read_scored: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    reversed: tuple[tuple[str, int], ...]
+    """Reverse-scored items with (lowest + highest points): such an answer scores that minus its value."""
 
     def score(self, values: Mapping[str, Any]) -> Score | None:
         """The total and band, or None when none of the instrument's scored items was asked."""
-        total = 0
-        answered = False
-        for item_id, points in self.scored:
+        given = [value for value in self.read_scored(values) if value is not None]
+        if not given:
+            return None
+        total = sum(given)  # yes counts 1, a choice its points; reversed items are corrected below
+        for item_id, flip in self.reversed:
             value = values[item_id]
             if value is not None:
-                answered = True
-                total += points(value)
-        if not answered:
-            return None
+                total += flip - 2 * value
+        if self.band_by_total:
+            return Score(total, self.band_by_total[total - self.minimum])
         for band in self.bands:
             if band.holds(total, values):
                 return Score(total, band.id)
@@ -228,8 +250,7 @@ def _say(value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
+class Template(NamedTuple):
     """Text with `{name}` placeholders, checked at load time and filled from an assessment's values."""
 
     parts: tuple[str, ...]
@@ -246,8 +267,7 @@ class Template:
         return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledRule:
+class CompiledRule(NamedTuple):
     id: str
     condition: Compiled
     level: int | None
@@ -259,10 +279,11 @@ class CompiledRule:
     criteria: tuple[str, ...]
     items: tuple[str, ...]
     """Every answer the rule reads, directly or through scores and derived values, in questionnaire order."""
+    read_items: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    """The values of `items`, as a tuple."""
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledDerived:
+class CompiledDerived(NamedTuple):
     id: str
     cases: tuple[tuple[Compiled, Any], ...]
     otherwise: Any
@@ -288,6 +309,8 @@ class Assessor:
         self.rules = rules
         self.items, self.instruments = compile_questionnaire(questionnaire)
         self.item_index: dict[str, CompiledItem] = {item.id: item for item in self.items}
+        self._known_keys = frozenset(self.item_index) | {RECORD_ID}
+        self._plan = _check_plan(self.items)
         self.levels: tuple[str, ...] = tuple(level.id for level in rules.rules.levels)
         self._ref_questionnaire = DefinitionRef(
             questionnaire.questionnaire.id, questionnaire.questionnaire.version, questionnaire.sha256
@@ -318,33 +341,33 @@ class Assessor:
         if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, (str, int))):
             problems.append(Problem(RECORD_ID, f"must be text or a whole number, got {type(record_id).__name__}"))
             record_id = None
-        index = self.item_index
-        for key in answers:
-            if key not in index and key != RECORD_ID:
-                name = str(key)
-                hint = suggest(name, index)
-                problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
+        for key in answers.keys() - self._known_keys:
+            name = str(key)
+            hint = suggest(name, self.item_index)
+            problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
         values: dict[str, Any] = {}
         warnings: list[str] = []
-        for item in self.items:
-            item_id = item.id
-            raw = answers.get(item_id, _NOT_GIVEN)
-            if not item.asked(values):
-                values[item_id] = None
-                if raw is not _NOT_GIVEN:
-                    reason = " and ".join(condition.source for condition in item.conditions)
-                    warnings.append(f"{item_id}: ignored, since it is asked only when {reason}")
-                continue
-            if raw is _NOT_GIVEN or raw is None:
-                values[item_id] = None
-                if item.definition.required:
-                    problems.append(Problem(item_id, f"is missing; answer with {item.domain}"))
-                continue
-            try:
-                values[item_id] = item.coerce(raw)
-            except ValueError as fault:
-                values[item_id] = None
-                problems.append(Problem(item_id, str(fault)))
+        for section_when, steps in self._plan:
+            # A section's condition names only earlier items, so it is decided once for all of its items.
+            section_asked = section_when is None or section_when(values)
+            for item_id, own_when, coerce, required, item in steps:
+                raw = answers.get(item_id, _NOT_GIVEN)
+                if not section_asked or (own_when is not None and not own_when(values)):
+                    values[item_id] = None
+                    if raw is not _NOT_GIVEN:
+                        reason = " and ".join(condition.source for condition in item.conditions)
+                        warnings.append(f"{item_id}: ignored, since it is asked only when {reason}")
+                    continue
+                if raw is _NOT_GIVEN or raw is None:
+                    values[item_id] = None
+                    if required:
+                        problems.append(Problem(item_id, f"is missing; answer with {item.domain}"))
+                    continue
+                try:
+                    values[item_id] = coerce(raw)
+                except ValueError as fault:
+                    values[item_id] = None
+                    problems.append(Problem(item_id, str(fault)))
         if problems:
             raise AnswersError(problems, record_id if isinstance(record_id, (str, int)) else None)
         return values, tuple(warnings), record_id
@@ -386,49 +409,56 @@ class Assessor:
         env, scores = self.environment(values)
         levels = self.levels
         fired: list[tuple[CompiledRule, int]] = []
-        for rule in self.placement:
-            if not rule.condition.evaluate(env):
+        final = 0
+        urgent = safety_note = False
+        for holds, rule in self._placement_plan:
+            if not holds(env):
                 continue
             level = rule.level
-            if rule.level_from is not None:
-                base = self._level_index.get(env.get(rule.level_from))
-                level = None if base is None else min(base + rule.step, len(levels) - 1)
-            if level is not None:
-                fired.append((rule, level))
-        final = max((level for _, level in fired), default=0)
-        urgent = any(rule.urgent for rule, _ in fired)
+            if level is None:  # read from an answer, such as the level of care received before
+                base = self._level_index.get(env.get(rule.level_from or ""))
+                if base is None:
+                    continue
+                level = min(base + rule.step, len(levels) - 1)
+            fired.append((rule, level))
+            final = max(final, level)
+            urgent = urgent or rule.urgent
+            safety_note = safety_note or rule.safety_note
         screen_positive = bool(fired)
         say = self._say
         reasons = tuple(
-            Reason(
-                rule.id,
-                levels[level],
-                level == final,
-                rule.reason.fill(env, say),
-                rule.criteria,
-                tuple(item for item in rule.items if values.get(item) is not None),
-                rule.urgent,
-            )
-            for rule, level in fired
+            [
+                Reason(
+                    rule.id,
+                    levels[level],
+                    level == final,
+                    rule.reason.fill(env, say),
+                    rule.criteria,
+                    # The answers the rule read that were given, picked in C: this runs for every fired rule.
+                    tuple(compress(rule.items, map(is_not, rule.read_items(values), repeat(None)))),
+                    rule.urgent,
+                )
+                for rule, level in fired
+            ]
         )
         env["level"] = levels[final]
         env["screen_positive"] = screen_positive
         env["urgent"] = urgent
-        env[FIRED] = frozenset(rule.id for rule, _ in fired)
+        env[FIRED] = frozenset([rule.id for rule, _ in fired])
         programs: tuple[str, ...] = ()
         modalities: tuple[str, ...] = ()
         if self.suggest_when.evaluate(env):
-            programs = tuple(code for code, condition in self.programs if condition.evaluate(env))
-            modalities = tuple(code for code, condition in self.modalities if condition.evaluate(env))
+            programs = tuple([code for code, condition in self.programs if condition.evaluate(env)])
+            modalities = tuple([code for code, condition in self.modalities if condition.evaluate(env)])
         notes = tuple(
-            Note(code, text.fill(env, say)) for code, condition, text in self.notes if condition.evaluate(env)
+            [Note(code, text.fill(env, say)) for code, condition, text in self.notes if condition.evaluate(env)]
         )
         derived = {d.id: env[d.id] for d in self.derived}
         return Result(
             record_id=record_id,
             level=levels[final],
             urgent=urgent,
-            safety_note=urgent or any(rule.safety_note for rule, _ in fired),
+            safety_note=urgent or safety_note,
             screen_positive=screen_positive,
             scores=scores,
             program_types=programs,
@@ -450,6 +480,31 @@ class Assessor:
         return _say(value)
 
     _level_valued: frozenset[str]
+    _placement_plan: tuple[tuple[Evaluate, CompiledRule], ...]
+
+
+_Step = tuple[str, Evaluate | None, Callable[[Any], Any], bool, CompiledItem]
+
+
+def _check_plan(items: tuple[CompiledItem, ...]) -> tuple[tuple[Evaluate | None, tuple[_Step, ...]], ...]:
+    """Items grouped by their section's condition, in asking order, in the shape the check loop reads fastest."""
+    groups: list[tuple[Compiled | None, list[_Step]]] = []
+    for item in items:
+        if not groups or groups[-1][0] is not item.section_when:
+            groups.append((item.section_when, []))
+        own = item.own_when.evaluate if item.own_when is not None else None
+        groups[-1][1].append((item.id, own, item.coerce, item.definition.required, item))
+    return tuple((when.evaluate if when is not None else None, tuple(steps)) for when, steps in groups)
+
+
+def _tuple_getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function from a mapping to the tuple of its values at `keys` (itemgetter returns a bare value for one key)."""
+    if len(keys) == 1:
+        only = keys[0]
+        return lambda mapping: (mapping[only],)
+    if not keys:
+        return lambda mapping: ()
+    return itemgetter(*keys)
 
 
 def _compile_items(loaded: LoadedQuestionnaire) -> tuple[CompiledItem, ...]:
@@ -486,10 +541,24 @@ def _compile_items(loaded: LoadedQuestionnaire) -> tuple[CompiledItem, ...]:
                     source.file,
                     source.line((*path, "id")),
                 )
-            conditions = [section_when] if section_when is not None else []
+            own_when = None
             if item.when is not None:
-                conditions.append(_compile_at(item.when, Scope(dict(names)), source, (*path, "when")))
-            items.append(CompiledItem(item, section.id, instrument_id, tuple(conditions), _coercer(item)))
+                own_when = _compile_at(item.when, Scope(dict(names)), source, (*path, "when"))
+            conditions = tuple(c for c in (section_when, own_when) if c is not None)
+            asked_when = all_of([c.evaluate for c in conditions]) if conditions else None
+            items.append(
+                CompiledItem(
+                    item.id,
+                    item,
+                    section.id,
+                    instrument_id,
+                    conditions,
+                    asked_when,
+                    _coercer(item),
+                    section_when,
+                    own_when,
+                )
+            )
             names[item.id] = _kind_of(item)
     return tuple(items)
 
@@ -505,18 +574,6 @@ def _compile_at(source_text: str, scope: Scope, source: SourceMap, path: tuple[A
         raise DefinitionError(
             f"in `{source_text}`{column}: {error.message}{later}", source.file, source.line(path)
         ) from None
-
-
-def _points(item: Item, reverse: bool) -> Callable[[Any], int]:
-    if isinstance(item, BooleanItem):
-        return (lambda value: 0 if value else 1) if reverse else (lambda value: 1 if value else 0)
-    if isinstance(item, ChoiceItem):
-        numbers = [int(c.value) for c in item.choices]
-        top, bottom = max(numbers), min(numbers)
-        return (lambda value: top + bottom - value) if reverse else (lambda value: int(value))
-    assert isinstance(item, IntegerItem)
-    top, bottom = item.max, item.min
-    return (lambda value: top + bottom - value) if reverse else (lambda value: int(value))
 
 
 def _point_range(item: Item) -> tuple[int, int]:
@@ -543,7 +600,6 @@ def _compile_instruments(loaded: LoadedQuestionnaire) -> tuple[CompiledInstrumen
         holder = loaded.instruments[instrument_id]
         instrument, source = holder.instrument, holder.source
         own = {item.id: item for item in instrument.items}
-        scored: list[tuple[str, Callable[[Any], int]]] = []
         low = high = 0
         for i, item_id in enumerate(instrument.scoring.items):
             item = own.get(item_id)
@@ -562,7 +618,6 @@ def _compile_instruments(loaded: LoadedQuestionnaire) -> tuple[CompiledInstrumen
                     source.file,
                     where,
                 )
-            scored.append((item_id, _points(item, item_id in instrument.scoring.reverse)))
             lowest, highest = _point_range(item)
             low, high = low + lowest, high + highest
         band_scope = Scope({item.id: _kind_of(item) for item in instrument.items})
@@ -573,14 +628,19 @@ def _compile_instruments(loaded: LoadedQuestionnaire) -> tuple[CompiledInstrumen
                 condition = _compile_at(band.when, band_scope, source, ("scoring", "bands", b_index, "when"))
             bands.append(_Band(band.id, band.min, band.max, condition))
         _check_band_coverage(instrument_id, bands, low, high, source)
+        ranged = all(band.condition is None for band in bands)
+        by_total = tuple(next(b.id for b in bands if b.holds(t, {})) for t in range(low, high + 1)) if ranged else ()
         compiled.append(
             CompiledInstrument(
                 instrument_id,
                 instrument.name,
-                tuple(scored),
                 tuple(bands),
+                low,
                 high,
                 tuple(item.id for item in instrument.items),
+                by_total,
+                _tuple_getter(tuple(instrument.scoring.items)),
+                tuple((item_id, sum(_point_range(own[item_id]))) for item_id in instrument.scoring.reverse),
             )
         )
     return tuple(compiled)
@@ -784,7 +844,9 @@ class _RuleCompiler:
                     self.template(rule.reason, names, (*path, "reason")),
                     tuple(rule.criteria),
                     items,
+                    _tuple_getter(items),
                 )
             )
         assessor.placement = tuple(compiled)
+        assessor._placement_plan = tuple((rule.condition.evaluate, rule) for rule in compiled)
         assessor._level_valued = frozenset(level_valued)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class CarecheckError(Exception):
@@ -22,8 +22,7 @@ class UsageError(CarecheckError):
     kind = "usage"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One fault in an answer set, tied to the item it concerns."""
 
     item: str

@@ -5,22 +5,19 @@ The explanation is data (headings, paragraphs, lists); renderers only lay it out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from carecheck.definitions import ChoiceItem, Level
+from carecheck.definitions import ChoiceItem, Level, SafetyText
 from carecheck.engine import Assessor
 from carecheck.result import Reason, Result
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(NamedTuple):
     name: str
     how: str
 
 
-@dataclass(frozen=True, slots=True)
-class SafetyBlock:
+class SafetyBlock(NamedTuple):
     """Crisis help (urgent) or a calm safety check-in; shown before anything else."""
 
     urgent: bool
@@ -29,15 +26,13 @@ class SafetyBlock:
     contacts: tuple[Contact, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(NamedTuple):
     criterion: str
     section: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReasonView:
+class ReasonView(NamedTuple):
     rule: str
     level_name: str
     text: str
@@ -46,29 +41,25 @@ class ReasonView:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class LowerLevel:
+class LowerLevel(NamedTuple):
     name: str
     ruled_out_by: tuple[str, ...]
     """The first sentence of each reason that asks for more than this level."""
 
 
-@dataclass(frozen=True, slots=True)
-class Suggestion:
+class Suggestion(NamedTuple):
     name: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreLine:
+class ScoreLine(NamedTuple):
     instrument: str
     total: int
     maximum: int
     band: str
 
 
-@dataclass(frozen=True, slots=True)
-class Explanation:
+class Explanation(NamedTuple):
     record_id: str | int | None
     safety: SafetyBlock | None
     level: str
@@ -94,11 +85,14 @@ class Explanation:
 
 def safety_block(result: Result, assessor: Assessor) -> SafetyBlock | None:
     """Crisis help for an urgent result, a safety check-in for a safety note, or nothing."""
-    text = assessor.rules.rules.safety
-    if result.urgent:
+    return safety_block_for(result.urgent, result.safety_note, assessor.rules.rules.safety)
+
+
+def safety_block_for(urgent: bool, safety_note: bool, text: SafetyText) -> SafetyBlock | None:
+    if urgent:
         contacts = tuple(Contact(c.name, c.how) for c in text.crisis_contacts)
         return SafetyBlock(True, text.crisis_heading, text.crisis_message, contacts)
-    if result.safety_note:
+    if safety_note:
         contacts = tuple(Contact(c.name, c.how) for c in text.check_in_contacts)
         return SafetyBlock(False, "Please look after your safety", text.check_in_message, contacts)
     return None
@@ -106,7 +100,11 @@ def safety_block(result: Result, assessor: Assessor) -> SafetyBlock | None:
 
 def safety_dict(result: Result, assessor: Assessor) -> dict[str, Any] | None:
     """The safety block as the JSON result carries it (first key), or None."""
-    block = safety_block(result, assessor)
+    return safety_dict_for(result.urgent, result.safety_note, assessor.rules.rules.safety)
+
+
+def safety_dict_for(urgent: bool, safety_note: bool, text: SafetyText) -> dict[str, Any] | None:
+    block = safety_block_for(urgent, safety_note, text)
     if block is None:
         return None
     return {

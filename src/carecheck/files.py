@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from carecheck.errors import CarecheckError
 
@@ -21,6 +23,37 @@ def write_private(path: Path, text: str) -> None:
 
     A crash, a full disk or Ctrl-C leaves either the old file or the new one, never half of either.
     """
+    write_private_bytes(path, text.encode("utf-8"))
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """`write_private` for bytes."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
+    except OSError as fault:
+        raise WriteError(f"{path}: cannot write here: {fault.strerror}; choose another folder") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException as fault:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(fault, OSError):
+            raise WriteError(f"{path}: could not write the file: {fault.strerror}; nothing was changed") from None
+        raise
+
+
+@contextlib.contextmanager
+def private_writer(path: Path) -> Iterator[TextIO]:
+    """A text stream into a private temporary file beside `path`, renamed over it when the block ends cleanly.
+
+    On any error or interruption the temporary file is removed and whatever was at `path` stays as it was.
+    """
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
@@ -28,7 +61,7 @@ def write_private(path: Path, text: str) -> None:
         raise WriteError(f"{path}: cannot write here: {fault.strerror}; choose another folder") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o600)

@@ -11,9 +11,8 @@ import json
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from carecheck.engine import Assessor
 from carecheck.explanation import Explanation, explain, safety_dict
@@ -30,24 +29,20 @@ class Format(StrEnum):
 # --- a small document model shared by the text, Markdown and HTML layouts -----------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
+class Heading(NamedTuple):
     text: str
     level: int = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Bullets:
+class Bullets(NamedTuple):
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
+class Alert(NamedTuple):
     """Crisis help or a safety check-in: first in every layout."""
 
     heading: str
@@ -234,7 +229,10 @@ def layout_html(blocks: list[Block], title: str) -> str:
 
 
 def result_json(result: Result, assessor: Assessor) -> str:
-    """The contract's result object as one line of JSON (byte-identical for the same inputs)."""
+    """The contract's result object as one line of JSON (byte-identical for the same inputs).
+
+    For many results, `carecheck.jsonresult.JsonResultWriter` gives the same bytes faster.
+    """
     payload = result_to_dict(result, safety_dict(result, assessor), assessor.rules.rules.disclaimer)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 SCHEMA_VERSION = "1"
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(NamedTuple):
     total: int
     band: str
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """A placement rule that fired: the level it asks for, in plain words, on which answers and criteria."""
 
     rule: str
@@ -28,14 +25,12 @@ class Reason:
     urgent: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     id: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class DefinitionRef:
+class DefinitionRef(NamedTuple):
     id: str
     version: str
     sha256: str
@@ -44,8 +39,7 @@ class DefinitionRef:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """The outcome of one assessment, with the checked answers and derived values that explanations quote."""
 
     record_id: str | int | None

@@ -6,18 +6,16 @@ This module is pure data; reading files is `loading`'s job.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class SourceMap:
+class SourceMap(NamedTuple):
     """The file a definition came from and the line of each key in it (paths as tuples of keys and indices)."""
 
     file: str
-    lines: Mapping[Path, int] = field(default_factory=dict)
+    lines: Mapping[Path, int]
 
     def line(self, path: Sequence[Any]) -> int | None:
         """The line of the deepest known part of `path` (pydantic's extra path parts are skipped)."""

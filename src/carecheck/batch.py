@@ -1,0 +1,340 @@
+"""`carecheck batch`: answer records in (JSON lines or CSV), one result per record out, in order, streaming.
+
+A bad record becomes an error object on its own line and the run goes on. Input is read in chunks as it arrives
+and output is flushed before every wait for more input, so a service that writes one record at a time gets its
+answer at once, while a large file is processed in large, cheap steps. Memory stays flat however long the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from enum import StrEnum
+from typing import IO, Any, NamedTuple
+
+from carecheck.definitions import MultiChoiceItem
+from carecheck.engine import Assessor
+from carecheck.errors import AnswersError
+from carecheck.jsonresult import JsonResultWriter
+from carecheck.render import error_json
+from carecheck.result import Result
+
+CHUNK_BYTES = 1 << 16
+LINES_PER_TASK = 256
+"""Records sent to a worker process at a time with --jobs: large enough to amortise the hand-over."""
+
+
+class InputFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+class OutputFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class Scored(NamedTuple):
+    """One output line (without its newline) and whether the record scored."""
+
+    text: str
+    ok: bool
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        keys = [key for key, _ in pairs]
+        twice = next(key for index, key in enumerate(keys) if key in keys[:index])
+        raise ValueError(f"the key {twice!r} appears twice; keep one of them")
+    return record
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates)
+"""Built once: json.loads with a hook would build a new decoder for every record."""
+
+
+class LineScorer:
+    """Turns one input record into one output line; holds the compiled assessor and the output layout."""
+
+    def __init__(self, assessor: Assessor, output: OutputFormat) -> None:
+        self.assessor = assessor
+        self.output = output
+        self.instruments = [instrument.id for instrument in assessor.instruments]
+        self.multi = {item.id for item in assessor.items if isinstance(item.definition, MultiChoiceItem)}
+        self.json = JsonResultWriter(assessor)
+
+    # --- input ---
+
+    def parse_json(self, line: str) -> dict[str, Any]:
+        try:
+            record = _DECODER.decode(line)
+        except ValueError as error:
+            raise _Unreadable(f"not valid JSON: {error}") from None
+        except RecursionError:
+            raise _Unreadable("the record nests too deeply") from None
+        if not isinstance(record, dict):
+            raise _Unreadable(f"a record must be one JSON object of item ids and answers, not {type(record).__name__}")
+        return record
+
+    def from_csv_row(self, row: dict[str, str]) -> dict[str, Any]:
+        """A CSV row as answers: an empty cell is no answer; multiple choices are `;`-separated (`[]` for none)."""
+        record: dict[str, Any] = {}
+        for key, cell in row.items():
+            if key is None:
+                raise _Unreadable("the row has more cells than the header has columns")
+            value = (cell or "").strip()
+            if not value:
+                continue
+            if key in self.multi:
+                record[key] = [] if value == "[]" else [part.strip() for part in value.split(";") if part.strip()]
+            else:
+                record[key] = value
+        return record
+
+    # --- output ---
+
+    def score(self, record: dict[str, Any]) -> Scored:
+        try:
+            result = self.assessor.assess(record)
+        except AnswersError as error:
+            problems = [p.as_dict() for p in error.problems]
+            return self.error(error.kind, error.message, problems, error.record_id)
+        return Scored(self.render(result), True)
+
+    def render(self, result: Result) -> str:
+        if self.output is OutputFormat.JSON:
+            return self.json.write(result)
+        row: list[Any] = [result.record_id, result.level, result.urgent, result.screen_positive]
+        for instrument in self.instruments:
+            score = result.scores.get(instrument)
+            row += [score.total, score.band] if score is not None else ["", ""]
+        return _csv_line([*row, ""])
+
+    def error(self, kind: str, message: str, problems: list[dict[str, str]], record_id: Any = None) -> Scored:
+        if self.output is OutputFormat.JSON:
+            return Scored(error_json(kind, message, problems, record_id), False)
+        blank = [""] * (3 + 2 * len(self.instruments))
+        return Scored(_csv_line([record_id if isinstance(record_id, (str, int)) else "", *blank, message]), False)
+
+    def csv_header(self) -> str:
+        columns = ["id", "level", "urgent", "screen_positive"]
+        for instrument in self.instruments:
+            columns += [f"{instrument}_total", f"{instrument}_band"]
+        return _csv_line([*columns, "error"])
+
+    def score_json_line(self, number: int, line: str) -> Scored:
+        try:
+            return self.score(self.parse_json(line))
+        except _Unreadable as fault:
+            return self.error("unreadable-answers", f"line {number}: {fault}", [])
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _csv_line(cells: list[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(
+        ["true" if cell is True else "false" if cell is False else cell for cell in cells]
+    )
+    return buffer.getvalue()
+
+
+# --- streaming input ----------------------------------------------------------------------------------------------
+
+
+def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tuple[int, str]]:
+    """Numbered, decoded, non-blank lines as they arrive; `before_wait` runs before each read that may block."""
+    descriptor = stream.fileno()
+    pending = b""
+    number = 0
+    while True:
+        before_wait()
+        chunk = os.read(descriptor, CHUNK_BYTES)
+        if not chunk:
+            break
+        pieces = (pending + chunk).split(b"\n")
+        pending = pieces.pop()
+        for piece in pieces:
+            number += 1
+            if piece.strip():
+                yield number, piece.decode("utf-8", errors="replace")
+    if pending.strip():
+        yield number + 1, pending.decode("utf-8", errors="replace")
+
+
+def _csv_records(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Re-join physical lines into CSV rows (a quoted cell may hold a newline), keeping the first line's number."""
+    buffer: list[str] = []
+    first = 0
+    for number, line in lines:
+        if not buffer:
+            first = number
+        buffer.append(line)
+        joined = "\n".join(buffer)
+        if joined.count('"') % 2 == 0:
+            buffer = []
+            yield first, joined
+    if buffer:
+        yield first, "\n".join(buffer)
+
+
+# --- running ------------------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """A count on stderr, redrawn at most ten times a second; silent unless stderr is a terminal."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream
+        self.count = 0
+        self.shown_at = 0.0
+
+    def advance(self, records: int) -> None:
+        self.count += records
+        if self.stream is None:
+            return
+        import time
+
+        now = time.monotonic()
+        if now - self.shown_at >= 0.1:
+            self.shown_at = now
+            self.stream.write(f"\rscored {self.count:,} records")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.stream is not None and self.shown_at:
+            self.stream.write(f"\rscored {self.count:,} records\n")
+            self.stream.flush()
+
+
+class _Worker:
+    """State of one worker process with --jobs: its own compiled assessor."""
+
+    scorer: LineScorer | None = None
+
+
+def _start_worker(questionnaire: str | None, rules: str | None, output: OutputFormat) -> None:
+    from carecheck.api import load_assessor
+
+    _Worker.scorer = LineScorer(load_assessor(questionnaire, rules), output)
+
+
+def _score_task(task: list[tuple[int, str]], input_format: InputFormat, header: list[str] | None) -> list[Scored]:
+    scorer = _Worker.scorer
+    assert scorer is not None
+    return _score_many(scorer, task, input_format, header)
+
+
+def _score_many(
+    scorer: LineScorer, task: list[tuple[int, str]], input_format: InputFormat, header: list[str] | None
+) -> list[Scored]:
+    if input_format is InputFormat.JSONL:
+        return [scorer.score_json_line(number, line) for number, line in task]
+    assert header is not None
+    out = []
+    for number, text in task:
+        try:
+            cells = next(csv.reader([text]))
+            if len(cells) > len(header):
+                raise _Unreadable("the row has more cells than the header has columns")
+            out.append(scorer.score(scorer.from_csv_row(dict(zip(header, cells, strict=False)))))
+        except _Unreadable as fault:
+            out.append(scorer.error("unreadable-answers", f"line {number}: {fault}", []))
+    return out
+
+
+def _chunks(records: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+    task: list[tuple[int, str]] = []
+    for record in records:
+        task.append(record)
+        if len(task) >= size:
+            yield task
+            task = []
+    if task:
+        yield task
+
+
+def run_batch(
+    assessor: Assessor,
+    source: IO[bytes],
+    sink: IO[str],
+    *,
+    input_format: InputFormat = InputFormat.JSONL,
+    output: OutputFormat = OutputFormat.JSON,
+    jobs: int = 1,
+    definitions: tuple[str | None, str | None] = (None, None),
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Score every record from `source` onto `sink`, in order. Returns (records scored, records with errors).
+
+    With `jobs` > 1, records go to that many worker processes in tasks of LINES_PER_TASK, with a bounded number
+    of tasks in flight, so memory stays flat and order is kept; `definitions` names what the workers load.
+    """
+    scorer = LineScorer(assessor, output)
+    progress = progress or Progress(None)
+    lines = read_lines(source, sink.flush)
+    header: list[str] | None = None
+    if input_format is InputFormat.CSV:
+        lines = _csv_records(lines)
+        first = next(lines, None)
+        if first is None:
+            return 0, 0
+        header = [cell.strip() for cell in next(csv.reader([first[1]]))]
+        _check_header(assessor, header)
+    if output is OutputFormat.CSV:
+        sink.write(scorer.csv_header() + "\n")
+    scored = failed = 0
+
+    def emit(results: list[Scored]) -> None:
+        nonlocal scored, failed
+        sink.write("".join(result.text + "\n" for result in results))
+        scored += len(results)
+        failed += sum(1 for result in results if not result.ok)
+        progress.advance(len(results))
+
+    if jobs <= 1 and input_format is InputFormat.JSONL:
+        # The hot loop of a large batch: one record at a time, so that a record arriving alone on a pipe is
+        # answered before the next read, with as little work around the scoring as possible.
+        write, score_line, count = sink.write, scorer.score_json_line, progress.stream is not None
+        for number, line in lines:
+            text, ok = score_line(number, line)
+            write(text + "\n")
+            scored += 1
+            if not ok:
+                failed += 1
+            if count:
+                progress.advance(1)
+    elif jobs <= 1:
+        for number, line in lines:
+            emit(_score_many(scorer, [(number, line)], input_format, header))
+    else:
+        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output)) as pool:
+            in_flight: deque[Future[list[Scored]]] = deque()
+            for task in _chunks(lines, LINES_PER_TASK):
+                in_flight.append(pool.submit(_score_task, task, input_format, header))
+                while len(in_flight) >= jobs * 2:
+                    emit(in_flight.popleft().result())
+            while in_flight:
+                emit(in_flight.popleft().result())
+    sink.flush()
+    progress.close()
+    return scored, failed
+
+
+def _check_header(assessor: Assessor, header: list[str]) -> None:
+    from carecheck.conditions import suggest
+    from carecheck.errors import UsageError
+
+    known = set(assessor.item_index) | {"id"}
+    unknown = [column for column in header if column not in known]
+    if unknown:
+        hints = "; ".join(f"{column!r}{suggest(column, known)}" for column in unknown)
+        raise UsageError(f"the CSV header names columns that are not items of the questionnaire: {hints}")

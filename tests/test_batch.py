@@ -1,0 +1,196 @@
+"""`carecheck batch`: one result per record, in order, the same as `assess`, errors in place, streaming."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import select
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from carecheck import Assessor
+from carecheck.batch import InputFormat, OutputFormat, run_batch
+from carecheck.explanation import safety_dict
+from carecheck.jsonresult import JsonResultWriter
+from carecheck.render import result_json
+from carecheck.result import result_to_dict
+from carecheck.sampling import random_answers
+from conftest import baseline_answers
+
+
+def records(assessor: Assessor, count: int, seed: int = 11) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [random_answers(assessor, rng, f"r{n}") for n in range(count)]
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "carecheck", *args], input=stdin, capture_output=True, text=True, timeout=300
+    )
+
+
+def batch_in_process(assessor: Assessor, text: str, **options: Any) -> tuple[list[str], int, int]:
+    sink = io.StringIO()
+    with tempfile.TemporaryFile() as stream:
+        stream.write(text.encode())
+        stream.seek(0)
+        scored, failed = run_batch(assessor, stream, sink, **options)
+    return sink.getvalue().splitlines(), scored, failed
+
+
+def test_600_random_records_give_line_for_line_what_assess_gives_alone(assessor: Assessor, tmp_path: Path) -> None:
+    answer_sets = records(assessor, 600)
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(a) + "\n" for a in answer_sets))
+    process = run("batch", str(path))
+    assert process.returncode == 0, process.stderr
+    lines = process.stdout.splitlines()
+    assert len(lines) == 600
+    for answers, line in zip(answer_sets[:25], lines[:25], strict=True):
+        one = tmp_path / "one.json"
+        one.write_text(json.dumps(answers))
+        alone = run("assess", "--answers", str(one), "--format", "json")
+        assert alone.stdout == line + "\n"
+    for answers, line in zip(answer_sets, lines, strict=True):  # the rest in process: the same code as assess
+        assert line == result_json(assessor.assess(answers), assessor)
+
+
+def test_the_fast_writer_is_byte_identical_to_plain_json_dumps(assessor: Assessor) -> None:
+    writer = JsonResultWriter(assessor)
+    extra = [
+        baseline_answers() | {"id": 'ünï "quoted" \x1b[31m', "asq_1": True, "asq_5": True},
+        baseline_answers() | {"id": 12, "phq9_9": 2, "audit_1": 1},
+        baseline_answers() | {"pregnant": True, "hours_available": 2},
+    ]
+    for answers in records(assessor, 2000, seed=5) + extra:
+        result = assessor.assess(answers)
+        expected = json.dumps(
+            result_to_dict(result, safety_dict(result, assessor), assessor.rules.rules.disclaimer),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        assert writer.write(result) == expected
+
+
+def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp_path: Path) -> None:
+    good = records(assessor, 4)
+    lines = [
+        json.dumps(good[0]),
+        "this is not json",
+        json.dumps(good[1]),
+        json.dumps(baseline_answers() | {"id": "bad-value", "phq9_1": 9}),
+        "[1, 2, 3]",
+        '{"id": "twice", "age": 30, "age": 31}',
+        "",
+        json.dumps(good[2]),
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    process = run("batch", str(path))
+    assert process.returncode == 1
+    out = [json.loads(line) for line in process.stdout.splitlines()]
+    assert len(out) == 7  # the blank line is skipped, every other line answered
+    assert [o["id"] for o in out] == ["r0", None, "r1", "bad-value", None, None, "r2"]
+    assert out[1]["error"]["kind"] == "unreadable-answers"
+    assert out[1]["error"]["message"].startswith("line 2: not valid JSON")
+    assert out[3]["error"]["problems"] == [{"item": "phq9_1", "message": "must be one of 0, 1, 2, 3, got 9"}]
+    assert "line 5" in out[4]["error"]["message"]
+    assert "'age' appears twice" in out[5]["error"]["message"]
+    assert "level" in out[6]
+    assert "Traceback" not in process.stderr
+
+
+def test_all_good_records_exit_0_and_stdin_works(assessor: Assessor) -> None:
+    text = "".join(json.dumps(a) + "\n" for a in records(assessor, 20))
+    process = run("batch", "-", stdin=text)
+    assert process.returncode == 0
+    assert len(process.stdout.splitlines()) == 20
+
+
+def test_two_jobs_give_the_same_output_as_one(assessor: Assessor, tmp_path: Path) -> None:
+    answer_sets = records(assessor, 700, seed=3)
+    lines = [json.dumps(a) for a in answer_sets]
+    lines[350] = "{broken"
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    one = run("batch", str(path), "--jobs", "1")
+    two = run("batch", str(path), "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    assert len(two.stdout.splitlines()) == 700
+
+
+def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
+    answer_sets = records(assessor, 30, seed=8)
+    columns = ["id"] + [item.id for item in assessor.items]
+    path = tmp_path / "answers.csv"
+    with path.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, columns)
+        writer.writeheader()
+        for answers in answer_sets:
+            writer.writerow(
+                {k: ("[]" if v == [] else ";".join(v)) if isinstance(v, list) else v for k, v in answers.items()}
+            )
+    process = run("batch", str(path), "--input-format", "csv", "--format", "csv")
+    assert process.returncode == 0, process.stdout[-500:]
+    rows = list(csv.DictReader(io.StringIO(process.stdout)))
+    assert len(rows) == 30
+    for answers, row in zip(answer_sets, rows, strict=True):
+        expected = assessor.assess(answers)
+        assert row["id"] == answers["id"]
+        assert row["level"] == expected.level
+        assert row["urgent"] == ("true" if expected.urgent else "false")
+        assert row["phq9_total"] == str(expected.scores["phq9"].total)
+        assert row["error"] == ""
+
+
+def test_a_csv_header_with_an_unknown_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text("id,phq_1\nx,1\n")
+    process = run("batch", str(path), "--input-format", "csv")
+    assert process.returncode == 2
+    assert "'phq_1' (did you mean 'phq9_1'?)" in process.stderr
+
+
+def test_results_stream_out_before_the_input_ends(assessor: Assessor) -> None:
+    command = [sys.executable, "-m", "carecheck", "batch", "-"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for most users
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with subprocess.Popen(command, env=env, **pipes) as process:  # type: ignore[call-overload]
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write((json.dumps(records(assessor, 1)[0]) + "\n").encode())
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, "no result came back while the input was still open"
+        assert json.loads(process.stdout.readline())["id"] == "r0"
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+
+
+def test_in_process_runs_count_what_they_scored(assessor: Assessor) -> None:
+    text = json.dumps(baseline_answers()) + "\nnope\n"
+    lines, scored, failed = batch_in_process(assessor, text)
+    assert (scored, failed) == (2, 1)
+    assert json.loads(lines[0])["level"] == "outpatient"
+    csv_lines, _, _ = batch_in_process(assessor, text, output=OutputFormat.CSV)
+    assert csv_lines[0].startswith("id,level,urgent,screen_positive,")
+    assert csv_lines[2].endswith("line 2: not valid JSON: Expecting value: line 1 column 1 (char 0)")
+    assert InputFormat("csv") is InputFormat.CSV
+
+
+def test_output_to_a_file_is_private_and_complete(assessor: Assessor, tmp_path: Path) -> None:
+    source = tmp_path / "records.jsonl"
+    source.write_text("".join(json.dumps(a) + "\n" for a in records(assessor, 10)))
+    target = tmp_path / "out.jsonl"
+    process = run("batch", str(source), "--output", str(target))
+    assert process.returncode == 0
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert len(target.read_text().splitlines()) == 10
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "records.jsonl"]
