@@ -161,3 +161,31 @@ def test_an_instrument_file_that_is_missing_is_named(tmp_path: Path) -> None:
     )
     with pytest.raises(DefinitionError, match=r"q.yaml:5: instrument 'audit': no file at 'nowhere/audit.yaml'"):
         load_questionnaire(path)
+
+
+def test_a_50_mb_answer_file_is_refused_with_a_size_message(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as stream:
+        stream.write(b"age: 35\n")
+        stream.write(b"#" * (50 * 1024 * 1024))
+    with pytest.raises(AnswerFileError, match=r"the file is 5\.2 MB; carecheck reads at most 5 MB"):
+        read_answers(str(huge))
+
+
+def test_duplicate_keys_in_a_definition_name_the_key_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text("id: q\nversion: '1'\ntitle: Q\ntitle: Again\nsections: []\n")
+    with pytest.raises(DefinitionError, match=r"q.yaml:4: the key 'title' appears twice"):
+        load_questionnaire(path)
+
+
+def test_yaml_tags_that_would_run_code_are_refused() -> None:
+    with pytest.raises(AnswerFileError, match=r"evil\.yaml:1: the tag .* is not allowed"):
+        answers_from_text("age: !!python/object/apply:os.system ['echo owned']\n", "evil.yaml")
+    with pytest.raises(AnswerFileError, match=r"evil\.yaml:1: invalid YAML"):
+        answers_from_text("age: !!python/name:os.system 1\n", "evil.yaml")
+
+
+def test_deep_json_nesting_is_refused() -> None:
+    with pytest.raises(AnswerFileError, match="nests deeper than 64 levels"):
+        answers_from_text('{"age": ' + "[" * 100 + "]" * 100 + "}", "deep.json")

@@ -49,7 +49,9 @@ _debug = False
 
 
 def _say_error(message: str) -> None:
-    sys.stderr.write(f"carecheck: {message}\n")
+    from carecheck.safetext import literal  # messages may quote input: never let it drive the terminal
+
+    sys.stderr.write(f"carecheck: {literal(message)}\n")
 
 
 def _fail(code: int) -> NoReturn:
@@ -149,7 +151,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 def _warn(warnings: tuple[str, ...]) -> None:
     for warning in warnings:
-        sys.stderr.write(f"carecheck: warning: {warning}\n")
+        _say_error(f"warning: {warning}")
 
 
 def _assessor(questionnaire: str | None, rules: str | None) -> Assessor:

@@ -341,10 +341,13 @@ class Assessor:
         if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, (str, int))):
             problems.append(Problem(RECORD_ID, f"must be text or a whole number, got {type(record_id).__name__}"))
             record_id = None
-        for key in answers.keys() - self._known_keys:
-            name = str(key)
-            hint = suggest(name, self.item_index)
-            problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
+        unknown = answers.keys() - self._known_keys
+        if unknown:
+            for key in answers:  # in the file's order, so that the same answers always give the same message
+                if key in unknown:
+                    name = key if isinstance(key, str) and key.strip() else repr(key)  # an empty key shows as ''
+                    hint = suggest(name, self.item_index)
+                    problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
         values: dict[str, Any] = {}
         warnings: list[str] = []
         for section_when, steps in self._plan:

@@ -9,13 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from carecheck.errors import CarecheckError
+from carecheck.errors import UsageError
 
 
-class WriteError(CarecheckError):
-    """A file could not be written; nothing that was there before is lost."""
+class WriteError(UsageError):
+    """A file could not be written (a read-only folder, a full disk); nothing that was there before is lost.
 
-    exit_code = 1
+    It exits 2 with the other faults a person fixes on the command line: here, by choosing another place.
+    """
+
+    kind = "unwritable-output"
 
 
 def write_private(path: Path, text: str) -> None:

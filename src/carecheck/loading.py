@@ -34,6 +34,9 @@ MAX_DEPTH = 64
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 class _ParseError(Exception):
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)
@@ -55,6 +58,10 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, dict[KeyPath, int]]:
         if depth > MAX_DEPTH:
             raise _ParseError(f"the file nests deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
         lines.setdefault(path, node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise _ParseError(
+                f"the tag {node.tag!r} is not allowed: plain mappings and lists only", node.start_mark.line + 1
+            )
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -105,12 +112,29 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _within_depth(data: Any) -> Any:
+    """JSON has no node budget like YAML's; its nesting gets the same limit."""
+    level, depth = [data], 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _ParseError(f"the file nests deeper than {MAX_DEPTH} levels", None)
+        level = [
+            child
+            for node in level
+            if isinstance(node, (dict, list))
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+    return data
+
+
 def parse_answers_text(text: str) -> Any:
     """Parse answers given as JSON or YAML, told apart by content: JSON first where it looks like JSON."""
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text, object_pairs_hook=_reject_duplicates)
+            return _within_depth(json.loads(text, object_pairs_hook=_reject_duplicates))
         except json.JSONDecodeError as error:
             if stripped.startswith("["):
                 raise _ParseError(f"invalid JSON: {error.msg}", error.lineno) from None

@@ -1,0 +1,181 @@
+"""Fuzzing: whatever the answers, answer files, questionnaires or rule sets, carecheck ends with a result or one of
+the contract's errors, never a traceback.
+
+Example counts stay modest for CI; CARECHECK_FUZZ_EXAMPLES raises them for a longer hunt. The per-example deadline
+only catches hangs (an alias bomb, a runaway loop), not slowness, so a slow machine still passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from carecheck import Assessor, load_assessor
+from carecheck.conditions import ConditionError, Kind, NameInfo, Scope, compile_condition
+from carecheck.errors import AnswerFileError, AnswersError, CarecheckError
+from carecheck.loading import answers_from_text, builtin_folder
+from carecheck.render import Format, render_result
+from conftest import baseline_answers
+
+EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=10_000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    derandomize=os.environ.get("CARECHECK_FUZZ_RANDOM") != "1",
+)
+ASSESSOR = load_assessor()
+ITEM_IDS = [item.id for item in ASSESSOR.items]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(["yes", "no", "alcohol", "severe", "none", "stable", "[b]x[/b]", "\x1b[2J", "\u202e"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+keys = st.one_of(st.sampled_from([*ITEM_IDS, "id"]), st.text(max_size=12))
+
+
+@FUZZ
+@given(changes=st.dictionaries(keys, values, max_size=12), drop=st.lists(st.sampled_from(ITEM_IDS), max_size=5))
+def test_any_answers_give_a_result_or_a_list_of_problems(changes: dict[str, Any], drop: list[str]) -> None:
+    answers = baseline_answers() | changes
+    for item_id in drop:
+        answers.pop(item_id, None)
+    try:
+        result = ASSESSOR.assess(answers)
+    except AnswersError as error:
+        assert error.problems
+        assert all(problem.item and problem.message for problem in error.problems)
+        return
+    for fmt in Format:
+        out = render_result(result, ASSESSOR, fmt)
+        assert "\x1b" not in out
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_answer_files_parse_or_fail_with_a_message(data: st.DataObject) -> None:
+    text = json.dumps(baseline_answers()) if data.draw(st.booleans()) else _yaml_answers()
+    for _ in range(data.draw(st.integers(1, 4))):
+        position = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 8))
+        insert = data.draw(
+            st.sampled_from(
+                [
+                    "",
+                    ":",
+                    "- ",
+                    "{",
+                    "}",
+                    "[",
+                    "]",
+                    "&a ",
+                    "*a",
+                    "\n  ",
+                    "'",
+                    '"',
+                    "\0",
+                    "\t",
+                    "!!python/object:os.system ",
+                    "# ",
+                    "age: 9\n",
+                ]
+            )
+        )
+        text = text[:position] + insert + text[position + cut :]
+    try:
+        answers = answers_from_text(text, "fuzz.yaml")
+    except AnswerFileError as error:
+        assert error.message.startswith("fuzz.yaml")
+        return
+    with contextlib.suppress(AnswersError):
+        ASSESSOR.assess(answers)
+
+
+def _yaml_answers() -> str:
+    return "".join(f"{key}: {json.dumps(value)}\n" for key, value in baseline_answers().items())
+
+
+SCOPE = Scope(
+    {name: NameInfo(Kind.NUMBER) for name in ("age", "phq9", "use_days")}
+    | {"housing": NameInfo(Kind.TEXT, frozenset({"stable", "none"}))}
+)
+
+
+@FUZZ
+@given(
+    source=st.text(alphabet=st.sampled_from(list("agehousingphq9_ ()[]'\"=!<>,.-0123456789andornotin")), max_size=40)
+)
+def test_any_condition_text_compiles_or_names_its_fault(source: str) -> None:
+    try:
+        compiled = compile_condition(source, SCOPE)
+    except ConditionError as error:
+        assert error.message
+        return
+    compiled.holds({"age": 30, "phq9": 5, "use_days": None, "housing": "none"})
+
+
+RULES_TEXT = (builtin_folder("rules") / "level-of-care.yaml").read_text()
+RULE_LINES = RULES_TEXT.splitlines()
+
+
+@settings(FUZZ, max_examples=max(20, EXAMPLES // 4))
+@given(data=st.data())
+def test_mutated_rule_sets_load_or_fail_with_file_and_line(data: st.DataObject, tmp_path_factory: Any) -> None:
+    lines = list(RULE_LINES)
+    for _ in range(data.draw(st.integers(1, 3))):
+        index = data.draw(st.integers(0, len(lines) - 1))
+        action = data.draw(st.sampled_from(["drop", "repeat", "swap-word", "indent"]))
+        if action == "drop":
+            del lines[index]
+        elif action == "repeat":
+            lines.insert(index, lines[index])
+        elif action == "indent":
+            lines[index] = "  " + lines[index]
+        else:
+            words = lines[index].split(" ")
+            word = data.draw(st.integers(0, len(words) - 1))
+            words[word] = data.draw(st.sampled_from(["psychosys", "'iop'", "99", "inpatient", "true", "==", "x"]))
+            lines[index] = " ".join(words)
+    path = Path(tmp_path_factory.mktemp("rules")) / "rules.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    try:
+        assessor = load_assessor(rules=str(path))
+    except CarecheckError as error:
+        assert error.exit_code in (2, 3)
+        if error.exit_code == 3:
+            assert "rules.yaml" in error.message
+        return
+    _assess_some(assessor)
+
+
+def _assess_some(assessor: Assessor) -> None:
+    with contextlib.suppress(AnswersError):
+        assessor.assess(baseline_answers())
+
+
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 15))
+@given(stdin=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+def test_the_command_line_never_shows_a_traceback(stdin: bytes) -> None:
+    process = subprocess.run(
+        [sys.executable, "-m", "carecheck", "assess", "--format", "json"], input=stdin, capture_output=True, timeout=60
+    )
+    assert process.returncode in (0, 2)
+    assert b"Traceback" not in process.stderr
+    assert b"\x1b" not in process.stderr
