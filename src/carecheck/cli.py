@@ -22,7 +22,10 @@ import typer
 from carecheck import __version__
 
 if TYPE_CHECKING:
+    from carecheck.drafts import Draft
     from carecheck.engine import Assessor
+    from carecheck.interview import Terminal
+    from carecheck.result import Result
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -118,19 +121,6 @@ OutputOption = Annotated[
 ]
 
 
-def _answer_source(answers: str | None) -> str:
-    if answers is not None:
-        return answers
-    if not sys.stdin.isatty():
-        return "-"
-    from carecheck.errors import UsageError
-
-    raise UsageError(
-        "no answers were given: pass --answers FILE (YAML or JSON), or pipe an answer file in, "
-        "as in `carecheck assess < answers.yaml`"
-    )
-
-
 def _screen(plain: bool, to_file: bool) -> tuple[int, bool]:
     """Width and colour for text: colour only on a terminal, never with NO_COLOR, --plain or TERM=dumb."""
     terminal = not to_file and sys.stdout.isatty()
@@ -171,16 +161,104 @@ def assess(
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
     plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Carry on from the newest saved draft.")] = False,
+    draft: Annotated[
+        str | None, typer.Option("--draft", metavar="ID", help="With --resume: the draft to carry on from.")
+    ] = None,
+    ask_missing: Annotated[
+        bool, typer.Option("--ask-missing", help="With --answers: ask in the terminal for what the file lacks.")
+    ] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask anything; fail instead.")] = False,
 ) -> None:
-    """Score an answer file and recommend a level of care, with the reasons in plain words."""
-    with _boundary(fmt):
-        from carecheck.loading import read_answers
+    """Recommend a level of care, with the reasons in plain words: asks the questions in a terminal, or scores an
+    answer file."""
+    with _boundary(fmt), _interrupts():
         from carecheck.render import Format, render_result
+        from carecheck.session import gather
 
         assessor = _assessor(questionnaire, rules)
-        result = assessor.assess(read_answers(_answer_source(answers)))
+        width, color = _screen(plain, output is not None)
+        gathered = gather(
+            assessor,
+            _terminal(width, color),
+            source=answers,
+            resume=(draft or "") if resume else None,
+            ask_missing=ask_missing,
+            no_input=no_input,
+            definitions=(questionnaire, rules),
+        )
+        result = assessor.assess(gathered.answers)
         _warn(result.warnings)
-        _emit(render_result(result, assessor, Format(fmt.value), *_screen(plain, output is not None)), output)
+        _finish_draft(gathered.draft)
+        _emit(render_result(result, assessor, Format(fmt.value), width, color), output)
+        if gathered.interactive and output is None and fmt is OutputFormat.TEXT:
+            _offer_to_save(result, assessor, _terminal(width, color))
+
+
+def _terminal(width: int, color: bool) -> Terminal:
+    from carecheck.interview import PlainTerminal
+
+    return PlainTerminal(width, color)
+
+
+def _finish_draft(draft: Draft | None) -> None:
+    if draft is not None:
+        from carecheck.drafts import delete_draft
+
+        delete_draft(draft)  # the answers are in the result now; a finished draft is only a privacy risk
+
+
+def _offer_to_save(result: Result, assessor: Assessor, terminal: Terminal) -> None:
+    from datetime import datetime
+
+    from carecheck.drafts import data_folder
+    from carecheck.files import write_private
+    from carecheck.render import Format, render_result
+
+    try:
+        choice = terminal.ask("Save this result to keep or print? Type m for Markdown, h for HTML, or press Enter: ")
+    except (EOFError, KeyboardInterrupt):
+        return
+    formats = {"m": Format.MARKDOWN, "h": Format.HTML}
+    chosen = formats.get(choice.strip().lower()[:1])
+    if chosen is None:
+        return
+    folder = data_folder() / "results"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"result-{datetime.now():%Y%m%d-%H%M%S}.{'md' if chosen is Format.MARKDOWN else 'html'}"
+    write_private(path, render_result(result, assessor, chosen))
+    terminal.say(f"Saved to {path} (only you can read it).")
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """A stopped interview has saved its draft and said where; it ends with the contract's 130."""
+    from carecheck.session import Interrupted
+
+    try:
+        yield
+    except Interrupted:
+        _fail(EXIT_INTERRUPTED)
+
+
+@app.command()
+def drafts(
+    delete: Annotated[
+        str | None, typer.Option("--delete", metavar="ID|all", help="Delete one draft, or all of them.")
+    ] = None,
+) -> None:
+    """List the saved drafts of unfinished assessments, or delete them."""
+    with _boundary():
+        from carecheck.drafts import delete_draft, find_draft, list_drafts
+
+        if delete is not None:
+            chosen = list_drafts() if delete == "all" else [find_draft(delete)]
+            for draft in chosen:
+                delete_draft(draft)
+            typer.echo(f"deleted {len(chosen)} draft(s)")
+            return
+        for draft in list_drafts():
+            typer.echo(f"{draft.id}  saved {draft.saved_at}  {len(draft.answers)} answers  at {draft.position}")
 
 
 @app.command()

@@ -375,13 +375,32 @@ class Assessor:
             raise AnswersError(problems, record_id if isinstance(record_id, (str, int)) else None)
         return values, tuple(warnings), record_id
 
-    def missing(self, answers: Mapping[str, Any]) -> list[str]:
-        """The required items that `answers` leaves unanswered, given what it answers (for prompting)."""
-        try:
-            self.check(answers)
-        except AnswersError as error:
-            return [p.item for p in error.problems if p.message.startswith("is missing")]
-        return []
+    def partial(self, answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[CompiledItem]]:
+        """For an answer set still being filled in: the normal form of each valid answer (None elsewhere), and the
+        items asked given those answers, in order. Invalid answers count as not yet given."""
+        values: dict[str, Any] = {}
+        asked: list[CompiledItem] = []
+        for item in self.items:
+            if not item.asked(values):
+                values[item.id] = None
+                continue
+            asked.append(item)
+            raw = answers.get(item.id)
+            try:
+                values[item.id] = None if raw is None else item.coerce(raw)
+            except ValueError:
+                values[item.id] = None
+        return values, asked
+
+    def safety(self, values: Mapping[str, Any]) -> tuple[bool, bool]:
+        """(urgent, safety note) as far as the answers given so far reach: a rule fires only on answers it has."""
+        env, _ = self.environment(values)
+        urgent = note = False
+        for holds, rule in self._placement_plan:
+            if (rule.urgent or rule.safety_note) and holds(env):
+                urgent = urgent or rule.urgent
+                note = note or rule.safety_note
+        return urgent, note
 
     # --- evaluation ---
 

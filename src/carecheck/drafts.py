@@ -1,0 +1,112 @@
+"""Drafts of unfinished interactive assessments: saved when a person stops, so that no answer typed is lost.
+
+Drafts live in the user's own data folder ($XDG_DATA_HOME/carecheck/drafts, else ~/.local/share/carecheck/drafts),
+a 0700 folder, one 0600 JSON file each, written atomically. A draft is deleted once its assessment is finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from carecheck.errors import UsageError
+from carecheck.files import write_private
+
+DRAFT_VERSION = 1
+
+
+class Draft(NamedTuple):
+    id: str
+    path: Path
+    saved_at: str
+    questionnaire: str | None
+    rules: str | None
+    answers: dict[str, Any]
+    position: str | None
+    """The item the person was at when they stopped."""
+
+
+def data_folder() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "carecheck"
+
+
+def drafts_folder() -> Path:
+    folder = data_folder() / "drafts"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder.parent, 0o700)
+        os.chmod(folder, 0o700)
+    except OSError as fault:
+        raise UsageError(f"{folder}: cannot keep drafts here: {fault.strerror}") from None
+    return folder
+
+
+def save_draft(
+    answers: dict[str, Any],
+    position: str | None,
+    questionnaire: str | None,
+    rules: str | None,
+    draft_id: str | None = None,
+) -> Draft:
+    """Save (or update) a draft; returns it, with the path to tell the person."""
+    now = datetime.now(UTC)
+    draft_id = draft_id or f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    path = drafts_folder() / f"{draft_id}.json"
+    saved_at = now.isoformat(timespec="seconds")
+    payload = {
+        "draft_version": DRAFT_VERSION,
+        "saved_at": saved_at,
+        "questionnaire": questionnaire,
+        "rules": rules,
+        "position": position,
+        "answers": answers,
+    }
+    write_private(path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    return Draft(draft_id, path, saved_at, questionnaire, rules, answers, position)
+
+
+def _read(path: Path) -> Draft | None:
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        return Draft(
+            path.stem,
+            path,
+            str(payload["saved_at"]),
+            payload.get("questionnaire"),
+            payload.get("rules"),
+            dict(payload["answers"]),
+            payload.get("position"),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def list_drafts() -> list[Draft]:
+    """Readable drafts, newest first."""
+    drafts = [draft for path in drafts_folder().glob("*.json") if (draft := _read(path)) is not None]
+    return sorted(drafts, key=lambda draft: (draft.saved_at, draft.id), reverse=True)
+
+
+def find_draft(draft_id: str | None) -> Draft:
+    """A draft by id, or the newest one; UsageError when there is none."""
+    drafts = list_drafts()
+    if not drafts:
+        raise UsageError("there is no saved draft to resume; start with `carecheck assess`")
+    if draft_id is None:
+        return drafts[0]
+    for draft in drafts:
+        if draft.id == draft_id:
+            return draft
+    known = ", ".join(draft.id for draft in drafts)
+    raise UsageError(f"no draft is called {draft_id!r}; saved drafts: {known}")
+
+
+def delete_draft(draft: Draft) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        draft.path.unlink()

@@ -1,0 +1,103 @@
+"""Where the answers come from: a file, piped input, a draft, or the person at the terminal (edge, not core).
+
+Precedence: `--resume` > `--answers FILE` (with `--ask-missing`, the terminal fills the gaps) > piped standard
+input > the interactive interview. With standard input not a terminal, or `--no-input`, nothing is ever asked.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NamedTuple
+
+from carecheck.drafts import Draft, find_draft, save_draft
+from carecheck.engine import Assessor
+from carecheck.errors import AnswersError, UsageError
+from carecheck.interview import Stopped, Terminal, interview
+from carecheck.loading import read_answers
+
+
+class Interrupted(Exception):
+    """The person stopped; their answers are in the draft at `path` (exit 130)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class Gathered(NamedTuple):
+    answers: dict[str, Any]
+    interactive: bool
+    draft: Draft | None
+
+
+class Gatherer:
+    def __init__(
+        self,
+        assessor: Assessor,
+        terminal: Terminal,
+        can_ask: bool,
+        definitions: tuple[str | None, str | None],
+    ) -> None:
+        self.assessor = assessor
+        self.terminal = terminal
+        self.can_ask = can_ask
+        self.definitions = definitions
+        self.draft: Draft | None = None
+
+    def save(self, stop: Stopped) -> None:
+        self.draft = save_draft(
+            stop.answers, stop.position, *self.definitions, draft_id=self.draft.id if self.draft else None
+        )
+        self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
+        self.terminal.say("To carry on later, run: carecheck assess --resume")
+        raise Interrupted(str(self.draft.path))
+
+    def ask(self, start: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
+        return interview(self.assessor, self.terminal, start, only, on_stop=self.save)
+
+    def fill_gaps(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """Ask only for what the file lacks or gets wrong, saying why, until the answers are complete."""
+        while True:
+            try:
+                self.assessor.check(answers)
+                return answers
+            except AnswersError as error:
+                known = [p for p in error.problems if p.item in self.assessor.item_index]
+                if len(known) != len(error.problems):
+                    raise  # unknown ids are a fault in the file: the person fixes the file
+                for problem in known:
+                    if problem.item in answers:
+                        self.terminal.say(f"The answer file's {problem.item} {problem.message}; it is asked again.")
+                        answers.pop(problem.item)
+                answers = self.ask(answers, {p.item for p in known})
+
+
+def gather(
+    assessor: Assessor,
+    terminal: Terminal,
+    *,
+    source: str | None,
+    resume: str | None,
+    ask_missing: bool,
+    no_input: bool,
+    definitions: tuple[str | None, str | None],
+) -> Gathered:
+    """The answers for one assessment, asking the person only where that is allowed and needed."""
+    can_ask = not no_input and sys.stdin.isatty()
+    gatherer = Gatherer(assessor, terminal, can_ask, definitions)
+    if resume is not None:
+        if not can_ask:
+            raise UsageError("resuming a draft needs a terminal to answer in; run it without --no-input or a pipe")
+        gatherer.draft = find_draft(resume or None)
+        terminal.say(f"Carrying on from your answers saved on {gatherer.draft.saved_at}.")
+        return Gathered(gatherer.ask(dict(gatherer.draft.answers)), True, gatherer.draft)
+    if source is not None:
+        answers = read_answers(source)
+        if ask_missing and can_ask:
+            return Gathered(gatherer.fill_gaps(answers), True, gatherer.draft)
+        return Gathered(answers, False, None)
+    if not sys.stdin.isatty():
+        return Gathered(read_answers("-"), False, None)
+    if no_input:
+        raise UsageError("no answers were given and --no-input forbids asking: pass --answers FILE")
+    return Gathered(gatherer.ask({}), True, gatherer.draft)

@@ -1,0 +1,222 @@
+"""The interactive assessment, driven through a real pseudo-terminal as a person would use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+import yaml
+
+from carecheck import Assessor
+from carecheck.definitions import BooleanItem, ChoiceItem, MultiChoiceItem
+from conftest import baseline_answers, with_alcohol
+
+PROMPT = "> "
+REVIEW = "press Enter to see your result: "
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "NO_COLOR": "1", "COLUMNS": "60"}
+
+
+def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable, ["-m", "carecheck", "assess", *args], env=env, encoding="utf-8", timeout=30, dimensions=(40, 60)
+    )
+
+
+def typed(assessor: Assessor, item_id: str, value: Any) -> str:
+    """What a person would type for `value`: numbers for checklists, words for choices, yes or no."""
+    definition = assessor.item_index[item_id].definition
+    if isinstance(definition, MultiChoiceItem):
+        positions = [str(n) for n, c in enumerate(definition.choices, 1) if c.value in value]
+        return ",".join(positions) or "0"
+    if isinstance(definition, BooleanItem):
+        return "yes" if value else "no"
+    if isinstance(definition, ChoiceItem):
+        return str(value)
+    return str(value)
+
+
+def asked_in_order(assessor: Assessor, answers: dict[str, Any]) -> list[str]:
+    _, asked = assessor.partial(answers)
+    return [item.id for item in asked]
+
+
+def answer_all(child: pexpect.spawn, assessor: Assessor, answers: dict[str, Any], start: int = 0) -> None:
+    for item_id in asked_in_order(assessor, answers)[start:]:
+        child.expect_exact(PROMPT)
+        child.sendline(typed(assessor, item_id, answers.get(item_id)) if item_id in answers else "")
+
+
+def json_from_file(assessor_args: list[str], answers: dict[str, Any], tmp_path: Path) -> str:
+    path = tmp_path / "same.yaml"
+    path.write_text(yaml.safe_dump(answers))
+    process = subprocess.run(
+        [sys.executable, "-m", "carecheck", "assess", "--answers", str(path), "--format", "json", *assessor_args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr
+    return process.stdout
+
+
+def test_answer_go_back_change_review_and_finish(assessor: Assessor, home: dict[str, str], tmp_path: Path) -> None:
+    final = with_alcohol(18, use_days=12)
+    order = asked_in_order(assessor, final)
+    out = tmp_path / "result.json"
+    child = spawn(home, "--format", "json", "--output", str(out))
+    child.expect_exact("Question 1 of about")
+    child.expect_exact(PROMPT)
+    child.sendline("40")  # age, to be changed
+    child.expect_exact(PROMPT)
+    child.sendline("back")
+    child.expect_exact("Your answer so far: 40")
+    child.expect_exact(PROMPT)
+    child.sendline(str(final["age"]))
+    answer_all(child, assessor, final, start=1)
+    child.expect_exact("Your answers")
+    child.expect_exact(REVIEW)
+    readiness = order.index("readiness") + 1
+    child.sendline(str(readiness))
+    child.expect_exact(PROMPT)
+    child.sendline("3")
+    child.expect_exact(REVIEW)
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    final["readiness"] = 3
+    assert out.read_text() == json_from_file([], final, tmp_path)
+
+
+def test_branching_follows_the_answers(assessor: Assessor, home: dict[str, str]) -> None:
+    child = spawn(home)
+    child.expect_exact(PROMPT)
+    child.sendline("30")
+    child.expect_exact(PROMPT)
+    child.sendline("0")  # no substances: the use, AUDIT and DAST questions are not asked
+    child.expect_exact("Over the last 2 weeks")  # the PHQ-9's own instructions come next
+    child.expect_exact("Question 3 of about ")
+    child.expect_exact(PROMPT)
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+
+
+def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
+    assessor: Assessor, home: dict[str, str], tmp_path: Path
+) -> None:
+    final = with_alcohol(9)
+    order = asked_in_order(assessor, final)
+    child = spawn(home)
+    for item_id in order[:10]:
+        child.expect_exact(PROMPT)
+        child.sendline(typed(assessor, item_id, final[item_id]))
+    child.expect_exact(PROMPT)
+    child.sendcontrol("c")
+    child.expect_exact("Your answers so far are saved in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    drafts = list((Path(home["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*.json"))
+    assert len(drafts) == 1
+    assert oct(drafts[0].stat().st_mode & 0o777) == "0o600"
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "carecheck", "drafts"], env=home, capture_output=True, text=True, timeout=60
+    )
+    assert drafts[0].stem in listed.stdout
+
+    out = tmp_path / "result.json"
+    child = spawn(home, "--resume", "--format", "json", "--output", str(out))
+    child.expect_exact("Carrying on from your answers")
+    answer_all(child, assessor, final, start=10)
+    child.expect_exact(REVIEW)
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert out.read_text() == json_from_file([], final, tmp_path)
+    assert not drafts[0].exists()  # a finished draft is deleted
+
+
+def test_an_urgent_answer_shows_crisis_help_before_the_next_question(assessor: Assessor, home: dict[str, str]) -> None:
+    final = baseline_answers() | {"asq_1": True, "asq_5": True}
+    order = asked_in_order(assessor, final)
+    child = spawn(home)
+    for item_id in order[: order.index("asq_5") + 1]:
+        child.expect_exact(PROMPT)
+        child.sendline(typed(assessor, item_id, final[item_id]))
+    child.expect_exact("Question")
+    shown = child.before
+    assert "988" in shown
+    assert "911" in shown
+    assert "emergency room" in shown
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+
+
+def test_ask_missing_refuses_out_of_range_and_accepts_a_valid_answer(home: dict[str, str], tmp_path: Path) -> None:
+    partial = baseline_answers()
+    del partial["readiness"]
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(partial))
+    child = spawn(home, "--answers", str(path), "--ask-missing")
+    child.expect_exact(PROMPT)
+    child.sendline("35")
+    child.expect_exact("from 0 to 10")
+    child.expect_exact(PROMPT)
+    child.sendline("8")
+    child.expect_exact("Suggested level of care")
+    child.expect_exact("press Enter: ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_ctrl_c_at_an_ask_missing_prompt_exits_130_and_says_where(home: dict[str, str], tmp_path: Path) -> None:
+    partial = baseline_answers()
+    del partial["readiness"]
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(partial))
+    child = spawn(home, "--answers", str(path), "--ask-missing")
+    child.expect_exact(PROMPT)
+    child.sendcontrol("c")
+    child.expect_exact("Your answers so far are saved in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    saved = json.loads(next((Path(home["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*.json")).read_text())
+    assert saved["answers"]["age"] == 35
+    assert saved["position"] == "readiness"
+
+
+def test_no_input_never_asks_even_in_a_terminal(home: dict[str, str]) -> None:
+    child = spawn(home, "--no-input")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "--no-input" in child.before
+
+
+def test_piped_stdin_with_missing_answers_exits_2_at_once_listing_them() -> None:
+    partial = {k: v for k, v in baseline_answers().items() if k not in ("readiness", "support")}
+    process = subprocess.run(
+        [sys.executable, "-m", "carecheck", "assess", "--ask-missing", "--answers", "-"],
+        input=json.dumps(partial),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 2
+    assert "readiness: is missing" in process.stderr
+    assert "support: is missing" in process.stderr
