@@ -220,3 +220,64 @@ def test_piped_stdin_with_missing_answers_exits_2_at_once_listing_them() -> None
     assert process.returncode == 2
     assert "readiness: is missing" in process.stderr
     assert "support: is missing" in process.stderr
+
+
+def test_ask_missing_says_why_an_invalid_answer_is_asked_again(home: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(baseline_answers() | {"readiness": 35}))
+    child = spawn(home, "--answers", str(path), "--ask-missing")
+    said = r"The answer file's readiness must be a whole number from 0 to 10, got 35; it is asked again\."
+    child.expect(said.replace(" ", r"\s+"))  # wrapped at the terminal's 60 columns
+    child.expect_exact(PROMPT)
+    child.sendline("6")
+    child.expect_exact("press Enter: ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_drafts_can_be_listed_and_deleted(home: dict[str, str]) -> None:
+    child = spawn(home)
+    child.expect_exact(PROMPT)
+    child.sendline("30")
+    child.expect_exact(PROMPT)
+    child.sendeof()
+    child.expect_exact("saved in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+    def drafts(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "carecheck", "drafts", *args],
+            env=home,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+
+    listed = drafts()
+    assert "1 answers  at substances" in listed
+    assert drafts("--delete", "all") == "deleted 1 draft(s)\n"
+    assert drafts() == ""
+
+
+def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], tmp_path: Path) -> None:
+    partial = baseline_answers()
+    del partial["hours_available"]
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(partial))
+    child = spawn(home, "--answers", str(path), "--ask-missing")
+    child.expect_exact(PROMPT)
+    child.sendline("12")
+    child.expect_exact("press Enter: ")
+    child.sendline("m")
+    child.expect_exact("Saved to ")
+    child.expect(pexpect.EOF)
+    child.close()
+    saved = list((Path(home["XDG_DATA_HOME"]) / "carecheck" / "results").glob("*.md"))
+    assert len(saved) == 1
+    assert oct(saved[0].stat().st_mode & 0o777) == "0o600"
+    assert saved[0].read_text().startswith("# Your carecheck screening result")

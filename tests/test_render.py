@@ -110,3 +110,21 @@ def test_the_check_in_shows_988_calmly_for_non_acute_risk(assessor: Assessor) ->
     assert text.startswith("** Please look after your safety **")
     assert "988" in text.split("YOUR CARECHECK")[0]
     assert "911" not in text.split("YOUR CARECHECK")[0]
+
+
+def test_the_severity_profile_is_a_chart_in_text_and_words_in_plain_mode(assessor: Assessor) -> None:
+    result = assessor.assess(with_alcohol(25, use_days=25, housing="unstable"))
+    assert dict(result.profile)["substance-use"] == 3
+    assert dict(result.profile)["recovery-environment"] == 2
+    text = render_result(result, assessor, Format.TEXT)
+    assert "  Alcohol and drug use      ###  3 of 3" in text
+    plain = render_result(result, assessor, Format.TEXT, plain=True)
+    assert "- Alcohol and drug use: 3 of 3" in plain
+    assert "###" not in plain
+    assert json.loads(render_result(result, assessor, Format.JSON))["profile"]["substance-use"] == 3
+
+
+def test_a_narrow_terminal_gets_lines_that_fit(assessor: Assessor) -> None:
+    result = assessor.assess(baseline_answers() | {"asq_1": True, "asq_5": True})
+    text = render_result(result, assessor, Format.TEXT, width=60)
+    assert max(len(line) for line in text.splitlines()) <= 60

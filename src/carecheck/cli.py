@@ -190,7 +190,7 @@ def assess(
         result = assessor.assess(gathered.answers)
         _warn(result.warnings)
         _finish_draft(gathered.draft)
-        _emit(render_result(result, assessor, Format(fmt.value), width, color), output)
+        _emit(render_result(result, assessor, Format(fmt.value), width, color, plain), output)
         if gathered.interactive and output is None and fmt is OutputFormat.TEXT:
             _offer_to_save(result, assessor, _terminal(width, color))
 

@@ -238,6 +238,26 @@ class Derived(Frozen):
         return self
 
 
+class ProfileArea(Frozen):
+    """One bar of the severity profile shown with a result: how strongly the answers point to needs in one area.
+
+    Display only: the profile never changes the level. The first case that holds gives the value.
+    """
+
+    id: Code
+    name: Prose
+    cases: Annotated[list[Case], Field(min_length=1)]
+    otherwise: int = 0
+    maximum: Annotated[int, Field(ge=1, le=10)] = 3
+
+    @model_validator(mode="after")
+    def _in_range(self) -> ProfileArea:
+        for value in [case.value for case in self.cases] + [self.otherwise]:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= self.maximum:
+                raise ValueError(f"profile values are whole numbers from 0 to {self.maximum}, not {value!r}")
+        return self
+
+
 class LevelFrom(Frozen):
     """A level read from a choice item whose choices are level ids, optionally stepped up."""
 
@@ -312,6 +332,7 @@ class RuleSet(Frozen):
     """Lowest to highest; the first is the result when no rule fires."""
     derived: list[Derived] = []
     placement: Annotated[list[PlacementRule], Field(min_length=1)]
+    profile: list[ProfileArea] = []
     suggestions: Suggestions
     notes: list[Note] = []
     safety: SafetyText
@@ -328,6 +349,7 @@ class RuleSet(Frozen):
         _unique([s.id for s in self.suggestions.programs], "program")
         _unique([s.id for s in self.suggestions.modalities], "modality")
         _unique([n.id for n in self.notes], "note")
+        _unique([a.id for a in self.profile], "profile area")
         _unique(self.guide.sections, "guide section")
         return self
 

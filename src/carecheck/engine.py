@@ -322,6 +322,7 @@ class Assessor:
     names: dict[str, NameInfo]
     derived: tuple[CompiledDerived, ...]
     placement: tuple[CompiledRule, ...]
+    profile: tuple[CompiledDerived, ...]
     suggest_when: Compiled
     programs: tuple[tuple[str, Compiled], ...]
     modalities: tuple[tuple[str, Compiled], ...]
@@ -476,6 +477,7 @@ class Assessor:
             [Note(code, text.fill(env, say)) for code, condition, text in self.notes if condition.evaluate(env)]
         )
         derived = {d.id: env[d.id] for d in self.derived}
+        profile = tuple([(area.id, area.evaluate(env)) for area in self.profile])
         return Result(
             record_id=record_id,
             level=levels[final],
@@ -485,6 +487,7 @@ class Assessor:
             scores=scores,
             program_types=programs,
             modalities=modalities,
+            profile=profile,
             reasons=reasons,
             notes=notes,
             warnings=warnings,
@@ -737,6 +740,19 @@ class _RuleCompiler:
             derived.append(compiled)
         assessor.derived = tuple(derived)
         assessor.names = names
+        scope = Scope(dict(names))
+        assessor.profile = tuple(
+            CompiledDerived(
+                area.id,
+                tuple(
+                    (self.condition(case.when, scope, ("profile", a_index, "cases", c_index, "when")), case.value)
+                    for c_index, case in enumerate(area.cases)
+                ),
+                area.otherwise,
+                None,
+            )
+            for a_index, area in enumerate(rules.profile)
+        )
         self.compile_placement(names, level_ids)
         outcome = dict(names)
         outcome["level"] = NameInfo(Kind.TEXT, frozenset(level_ids))

@@ -59,11 +59,18 @@ class ScoreLine(NamedTuple):
     band: str
 
 
+class ProfileLine(NamedTuple):
+    area: str
+    value: int
+    maximum: int
+
+
 class Explanation(NamedTuple):
     record_id: str | int | None
     safety: SafetyBlock | None
     level: str
     level_name: str
+    screen_positive: bool
     summary: str
     deciding: tuple[ReasonView, ...]
     also_noted: tuple[ReasonView, ...]
@@ -74,6 +81,7 @@ class Explanation(NamedTuple):
     modalities: tuple[Suggestion, ...]
     notes: tuple[str, ...]
     scores: tuple[ScoreLine, ...]
+    profile: tuple[ProfileLine, ...]
     finding_care_intro: str
     finding_care_checklist: tuple[str, ...]
     finding_care_contacts: tuple[Contact, ...]
@@ -233,6 +241,7 @@ class _Explainer:
             safety=safety_block(result, self.assessor),
             level=result.level,
             level_name=level.name,
+            screen_positive=result.screen_positive,
             summary=self.summary(level),
             deciding=tuple(self.view(r) for r in result.reasons if r.deciding),
             also_noted=tuple(self.view(r) for r in result.reasons if not r.deciding),
@@ -243,6 +252,10 @@ class _Explainer:
             modalities=modalities,
             notes=tuple(note.text for note in result.notes),
             scores=self.scores(),
+            profile=tuple(
+                ProfileLine(area.name, value, area.maximum)
+                for area, (_, value) in zip(rules.profile, result.profile, strict=True)
+            ),
             finding_care_intro=care.intro,
             finding_care_checklist=tuple(care.checklist),
             finding_care_contacts=tuple(Contact(c.name, c.how) for c in care.contacts),

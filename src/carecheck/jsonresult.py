@@ -115,6 +115,9 @@ class JsonResultWriter:
             + self._list(result.program_types)
             + ',"modalities":'
             + self._list(result.modalities)
+            + ',"profile":{'
+            + ",".join([quoted[area] + ":" + str(value) for area, value in result.profile])
+            + "}"
             + ',"reasons":['
             + ",".join(reasons)
             + "]"

@@ -43,6 +43,13 @@ class Bullets(NamedTuple):
     items: tuple[str, ...]
 
 
+class Chart(NamedTuple):
+    """Bars of whole numbers out of a maximum: drawn in text, listed in words where bars cannot be seen."""
+
+    heading: str
+    rows: tuple[tuple[str, int, int], ...]
+
+
 class Alert(NamedTuple):
     """Crisis help or a safety check-in: first in every layout."""
 
@@ -51,7 +58,7 @@ class Alert(NamedTuple):
     urgent: bool
 
 
-Block = Heading | Paragraph | Bullets | Alert
+Block = Heading | Paragraph | Bullets | Alert | Chart
 
 
 def document(explanation: Explanation) -> list[Block]:
@@ -70,6 +77,13 @@ def document(explanation: Explanation) -> list[Block]:
             Heading("Why this level"),
             Bullets(tuple(f"{r.text} (Based on: {'; '.join(r.evidence)}.)" for r in e.deciding)),
         ]
+    if e.profile and e.screen_positive:
+        blocks.append(
+            Chart(
+                "Where your answers point (0 = nothing to note, 3 = the most)",
+                tuple((line.area, line.value, line.maximum) for line in e.profile),
+            )
+        )
     if e.lower_levels and e.deciding:
         blocks += [
             Heading("Why a lower level is not enough"),
@@ -127,8 +141,9 @@ def _markdown_escape(text: str) -> str:
 _BOLD, _RED, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[0m"
 
 
-def layout_text(blocks: list[Block], width: int = 80, color: bool = False) -> str:
-    """Plain, linear text (screen-reader friendly): no boxes, no cursor moves; ANSI bold/red only when `color`."""
+def layout_text(blocks: list[Block], width: int = 80, color: bool = False, plain: bool = False) -> str:
+    """Linear text: no boxes, no cursor moves; ANSI bold/red only when `color`; with `plain` (for screen readers),
+    charts are words rather than bars."""
     width = max(width, 30)
     out: list[str] = []
 
@@ -154,6 +169,15 @@ def layout_text(blocks: list[Block], width: int = 80, color: bool = False) -> st
             out.append(("=" if block.level == 1 else "-") * min(len(text), width))
         elif isinstance(block, Paragraph):
             out += wrap(block.text)
+        elif isinstance(block, Chart):
+            out += wrap(block.heading)
+            label_width = max(len(label) for label, _, _ in block.rows)
+            for label, value, maximum in block.rows:
+                if plain:
+                    out += wrap(f"{label}: {value} of {maximum}", "  ", "- ")
+                else:
+                    bar = "#" * value + "." * (maximum - value)
+                    out.append(f"  {literal(label).ljust(label_width)}  {bar}  {value} of {maximum}")
         else:
             for item in block.items:
                 out += wrap(item, "  ", "- ")
@@ -174,6 +198,10 @@ def layout_markdown(blocks: list[Block]) -> str:
             out.append("#" * block.level + " " + _markdown_escape(block.text))
         elif isinstance(block, Paragraph):
             out.append(_markdown_escape(block.text))
+        elif isinstance(block, Chart):
+            out.append(_markdown_escape(block.heading))
+            out.append("")
+            out += [f"- {_markdown_escape(label)}: {value} of {maximum}" for label, value, maximum in block.rows]
         else:
             out += [f"- {_markdown_escape(item)}" for item in block.items]
         out.append("")
@@ -210,6 +238,12 @@ def layout_html(blocks: list[Block], title: str) -> str:
             out.append(f"<h{block.level}>{esc(block.text)}</h{block.level}>")
         elif isinstance(block, Paragraph):
             out.append(f"<p>{esc(block.text)}</p>")
+        elif isinstance(block, Chart):
+            rows = "".join(
+                f'<li>{esc(label)}: <meter min="0" max="{maximum}" value="{value}"></meter> {value} of {maximum}</li>'
+                for label, value, maximum in block.rows
+            )
+            out.append(f"<p>{esc(block.heading)}</p><ul>{rows}</ul>")
         else:
             out.append("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in block.items) + "</ul>")
     out += ["</body>", "</html>"]
@@ -232,13 +266,15 @@ def error_json(kind: str, message: str, problems: list[dict[str, str]], record_i
     return json.dumps(error_to_dict(kind, message, problems, record_id), ensure_ascii=False, separators=(",", ":"))
 
 
-def render_result(result: Result, assessor: Assessor, fmt: Format, width: int = 80, color: bool = False) -> str:
+def render_result(
+    result: Result, assessor: Assessor, fmt: Format, width: int = 80, color: bool = False, plain: bool = False
+) -> str:
     """The result in the chosen format; crisis help comes first in every one."""
     if fmt is Format.JSON:
         return result_json(result, assessor) + "\n"
     blocks = document(explain(result, assessor))
     layouts: dict[Format, Callable[[], str]] = {
-        Format.TEXT: lambda: layout_text(blocks, width, color),
+        Format.TEXT: lambda: layout_text(blocks, width, color, plain),
         Format.MARKDOWN: lambda: layout_markdown(blocks),
         Format.HTML: lambda: layout_html(blocks, "carecheck screening result"),
     }

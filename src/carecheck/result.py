@@ -50,6 +50,8 @@ class Result(NamedTuple):
     scores: Mapping[str, Score]
     program_types: tuple[str, ...]
     modalities: tuple[str, ...]
+    profile: tuple[tuple[str, int], ...]
+    """The severity profile: (area, value) in the rule set's order; display only."""
     reasons: tuple[Reason, ...]
     notes: tuple[Note, ...]
     warnings: tuple[str, ...]
@@ -76,6 +78,7 @@ def result_to_dict(result: Result, safety: Mapping[str, Any] | None, notice: str
         "scores": {name: {"total": score.total, "band": score.band} for name, score in result.scores.items()},
         "program_types": list(result.program_types),
         "modalities": list(result.modalities),
+        "profile": dict(result.profile),
         "reasons": [
             {
                 "rule": reason.rule,
