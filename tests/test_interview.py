@@ -281,3 +281,17 @@ def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], 
     assert len(saved) == 1
     assert oct(saved[0].stat().st_mode & 0o777) == "0o600"
     assert saved[0].read_text().startswith("# Your carecheck screening result")
+
+
+def test_thoughts_of_self_harm_show_988_calmly_in_the_flow(assessor: Assessor, home: dict[str, str]) -> None:
+    final = baseline_answers() | {"phq9_9": 1}
+    order = asked_in_order(assessor, final)
+    child = spawn(home)
+    for item_id in order[: order.index("phq9_9") + 1]:
+        child.expect_exact(PROMPT)
+        child.sendline(typed(assessor, item_id, final[item_id]))
+    child.expect_exact("Question")
+    assert "988" in child.before
+    assert "911" not in child.before  # not a crisis: a calm note, not the emergency block
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)

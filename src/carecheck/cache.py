@@ -30,7 +30,7 @@ def cache_folder() -> Path | None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = folder.stat()
     except OSError:
-        return None
+        return None  # a cache we cannot keep costs speed, not correctness
     if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return None  # someone else could plant an entry: do without
     return folder

@@ -223,9 +223,8 @@ def _offer_to_save(result: Result, assessor: Assessor, terminal: Terminal) -> No
     chosen = formats.get(choice.strip().lower()[:1])
     if chosen is None:
         return
-    folder = data_folder() / "results"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = folder / f"result-{datetime.now():%Y%m%d-%H%M%S}.{'md' if chosen is Format.MARKDOWN else 'html'}"
+    suffix = "md" if chosen is Format.MARKDOWN else "html"
+    path = data_folder("results") / f"result-{datetime.now():%Y%m%d-%H%M%S}.{suffix}"
     write_private(path, render_result(result, assessor, chosen))
     terminal.say(f"Saved to {path} (only you can read it).")
 

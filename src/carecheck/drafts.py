@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from carecheck.errors import UsageError
-from carecheck.files import write_private
+from carecheck.files import private_folder, write_private
 
 DRAFT_VERSION = 1
 
@@ -31,20 +31,17 @@ class Draft(NamedTuple):
     """The item the person was at when they stopped."""
 
 
-def data_folder() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "carecheck"
+def data_base() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share"))
+
+
+def data_folder(*parts: str) -> Path:
+    """carecheck's own folder under the user's data folder (or a part of it), created 0700."""
+    return private_folder(data_base(), "carecheck", *parts)
 
 
 def drafts_folder() -> Path:
-    folder = data_folder() / "drafts"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder.parent, 0o700)
-        os.chmod(folder, 0o700)
-    except OSError as fault:
-        raise UsageError(f"{folder}: cannot keep drafts here: {fault.strerror}") from None
-    return folder
+    return data_folder("drafts")
 
 
 def save_draft(

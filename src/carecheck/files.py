@@ -75,3 +75,16 @@ def private_writer(path: Path) -> Iterator[TextIO]:
         if isinstance(fault, OSError):
             raise WriteError(f"{path}: could not write the file: {fault.strerror}; nothing was changed") from None
         raise
+
+
+def private_folder(base: Path, *parts: str) -> Path:
+    """`base/parts...`, each level carecheck creates made 0700 (readable by the owner alone)."""
+    folder = base
+    for part in parts:
+        folder = folder / part
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        except OSError as fault:
+            raise WriteError(f"{folder}: cannot keep files here: {fault.strerror}") from None
+    return folder
