@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from carecheck import Assessor
-from carecheck.batch import InputFormat, OutputFormat, run_batch
+from carecheck.batch import run_batch
 from carecheck.explanation import safety_dict
+from carecheck.formats import BatchInput as InputFormat
+from carecheck.formats import BatchOutput as OutputFormat
 from carecheck.jsonresult import JsonResultWriter
 from carecheck.render import result_json
 from carecheck.result import result_to_dict

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from carecheck import Assessor, load_assessor
 from carecheck.conditions import ConditionError, Kind, NameInfo, Scope, compile_condition
 from carecheck.errors import AnswerFileError, AnswersError, CarecheckError
+from carecheck.formats import Format
 from carecheck.loading import answers_from_text, builtin_folder
-from carecheck.render import Format, render_result
+from carecheck.render import render_result
 from conftest import baseline_answers
 
 EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))

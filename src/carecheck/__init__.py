@@ -22,7 +22,7 @@ _EXPORTS = {
     "explain": "carecheck.explanation",
     "result_json": "carecheck.render",
     "render_result": "carecheck.render",
-    "Format": "carecheck.render",
+    "Format": "carecheck.formats",
     "CarecheckError": "carecheck.errors",
     "AnswersError": "carecheck.errors",
     "DefinitionError": "carecheck.errors",
@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from carecheck.engine import Assessor
     from carecheck.errors import AnswersError, CarecheckError, DefinitionError, UsageError
     from carecheck.explanation import explain
-    from carecheck.render import Format, render_result, result_json
+    from carecheck.formats import Format
+    from carecheck.render import render_result, result_json
     from carecheck.result import Result
 
 

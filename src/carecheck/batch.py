@@ -14,12 +14,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from enum import StrEnum
 from typing import IO, Any, NamedTuple
 
 from carecheck.definitions import MultiChoiceItem
 from carecheck.engine import Assessor
 from carecheck.errors import AnswersError
+from carecheck.formats import BatchInput as InputFormat
+from carecheck.formats import BatchOutput as OutputFormat
 from carecheck.jsonresult import JsonResultWriter
 from carecheck.render import error_json
 from carecheck.result import Result
@@ -27,16 +28,6 @@ from carecheck.result import Result
 CHUNK_BYTES = 1 << 16
 LINES_PER_TASK = 256
 """Records sent to a worker process at a time with --jobs: large enough to amortise the hand-over."""
-
-
-class InputFormat(StrEnum):
-    JSONL = "jsonl"
-    CSV = "csv"
-
-
-class OutputFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
 
 
 class Scored(NamedTuple):

@@ -13,13 +13,13 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
 
 import typer
 
 from carecheck import __version__
+from carecheck.formats import BatchInput, BatchOutput, Format
 
 if TYPE_CHECKING:
     from carecheck.drafts import Draft
@@ -28,15 +28,6 @@ if TYPE_CHECKING:
     from carecheck.result import Result
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-class OutputFormat(StrEnum):
-    """Mirrors render.Format without importing the renderers at start-up."""
-
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
-    HTML = "html"
 
 
 app = typer.Typer(
@@ -62,7 +53,7 @@ def _fail(code: int) -> NoReturn:
 
 
 @contextmanager
-def _boundary(fmt: OutputFormat = OutputFormat.TEXT) -> Iterator[None]:
+def _boundary(fmt: Format = Format.TEXT) -> Iterator[None]:
     """Turn carecheck's errors into a message (and, for JSON, an error object) and the contract's exit code."""
     from carecheck.errors import AnswersError, CarecheckError
 
@@ -71,7 +62,7 @@ def _boundary(fmt: OutputFormat = OutputFormat.TEXT) -> Iterator[None]:
     except CarecheckError as error:
         if _debug:
             traceback.print_exc()
-        if fmt is OutputFormat.JSON and error.exit_code == EXIT_USAGE:
+        if fmt is Format.JSON and error.exit_code == EXIT_USAGE:
             from carecheck.render import error_json
 
             problems = [p.as_dict() for p in error.problems] if isinstance(error, AnswersError) else []
@@ -114,7 +105,7 @@ RulesOption = Annotated[
         "--rules", "-r", metavar="NAME_OR_PATH", help="A rule set file or built-in name [default: level-of-care]"
     ),
 ]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people; json for programs.")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="text for people; json for programs.")]
 OutputOption = Annotated[
     Path | None,
     typer.Option("--output", "-o", metavar="FILE", help="Write there (atomically, mode 0600) instead of stdout."),
@@ -156,7 +147,7 @@ def assess(
         str | None,
         typer.Option("--answers", "-a", metavar="FILE", help="An answer file, YAML or JSON; - for standard input."),
     ] = None,
-    fmt: FormatOption = OutputFormat.TEXT,
+    fmt: FormatOption = Format.TEXT,
     output: OutputOption = None,
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
@@ -173,7 +164,7 @@ def assess(
     """Recommend a level of care, with the reasons in plain words: asks the questions in a terminal, or scores an
     answer file."""
     with _boundary(fmt), _interrupts():
-        from carecheck.render import Format, render_result
+        from carecheck.render import render_result
         from carecheck.session import gather
 
         assessor = _assessor(questionnaire, rules)
@@ -190,8 +181,8 @@ def assess(
         result = assessor.assess(gathered.answers)
         _warn(result.warnings)
         _finish_draft(gathered.draft)
-        _emit(render_result(result, assessor, Format(fmt.value), width, color, plain), output)
-        if gathered.interactive and output is None and fmt is OutputFormat.TEXT:
+        _emit(render_result(result, assessor, fmt, width, color, plain), output)
+        if gathered.interactive and output is None and fmt is Format.TEXT:
             _offer_to_save(result, assessor, _terminal(width, color))
 
 
@@ -213,7 +204,7 @@ def _offer_to_save(result: Result, assessor: Assessor, terminal: Terminal) -> No
 
     from carecheck.drafts import data_folder
     from carecheck.files import write_private
-    from carecheck.render import Format, render_result
+    from carecheck.render import render_result
 
     try:
         choice = terminal.ask("Save this result to keep or print? Type m for Markdown, h for HTML, or press Enter: ")
@@ -276,16 +267,6 @@ def validate(
             _fail(EXIT_DEFINITION)
 
 
-class BatchInput(StrEnum):
-    JSONL = "jsonl"
-    CSV = "csv"
-
-
-class BatchOutput(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-
-
 @app.command()
 def batch(
     source: Annotated[str, typer.Argument(metavar="FILE", help="Answer records, one per line (JSONL); - for stdin.")],
@@ -302,7 +283,7 @@ def batch(
 ) -> None:
     """Score many answer records: one result per line, in order; a bad record gets an error object on its line."""
     with _boundary():
-        from carecheck.batch import InputFormat, OutputFormat, Progress, run_batch
+        from carecheck.batch import Progress, run_batch
 
         assessor = _assessor(questionnaire, rules)
         with _open_source(source) as stream, _open_sink(output) as sink:
@@ -310,8 +291,8 @@ def batch(
                 assessor,
                 stream,
                 sink,
-                input_format=InputFormat(input_format.value),
-                output=OutputFormat(fmt.value),
+                input_format=input_format,
+                output=fmt,
                 jobs=jobs,
                 definitions=(questionnaire, rules),
                 progress=Progress(sys.stderr if sys.stderr.isatty() else None),

@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from carecheck.errors import UsageError
 
@@ -26,48 +26,37 @@ def write_private(path: Path, text: str) -> None:
 
     A crash, a full disk or Ctrl-C leaves either the old file or the new one, never half of either.
     """
-    write_private_bytes(path, text.encode("utf-8"))
+    with private_writer(path) as stream:
+        stream.write(text)
 
 
 def write_private_bytes(path: Path, data: bytes) -> None:
     """`write_private` for bytes."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
-    except OSError as fault:
-        raise WriteError(f"{path}: cannot write here: {fault.strerror}; choose another folder") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException as fault:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(fault, OSError):
-            raise WriteError(f"{path}: could not write the file: {fault.strerror}; nothing was changed") from None
-        raise
+    with _atomic(path, binary=True) as stream:
+        stream.write(data)
 
 
-@contextlib.contextmanager
-def private_writer(path: Path) -> Iterator[TextIO]:
+def private_writer(path: Path) -> contextlib.AbstractContextManager[TextIO]:
     """A text stream into a private temporary file beside `path`, renamed over it when the block ends cleanly.
 
     On any error or interruption the temporary file is removed and whatever was at `path` stays as it was.
     """
+    return _atomic(path, binary=False)
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, binary: bool) -> Iterator[Any]:
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
     except OSError as fault:
         raise WriteError(f"{path}: cannot write here: {fault.strerror}; choose another folder") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
+        os.chmod(temporary, 0o600)  # mkstemp makes it 0600 already; this says so where it matters
         os.replace(temporary, path)
     except BaseException as fault:
         with contextlib.suppress(OSError):

@@ -11,21 +11,13 @@ import json
 import re
 import textwrap
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any, NamedTuple
 
 from carecheck.engine import Assessor
 from carecheck.explanation import Explanation, explain, safety_dict
+from carecheck.formats import Format
 from carecheck.result import Result, error_to_dict, result_to_dict
 from carecheck.safetext import literal
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
-    HTML = "html"
-
 
 # --- a small document model shared by the text, Markdown and HTML layouts -----------------------------------------
 

@@ -1,0 +1,24 @@
+"""The output and input formats, as choices the command line and the renderers share (no heavy imports here)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Format(StrEnum):
+    """How one result is written: text for people, JSON for programs, Markdown and HTML documents to keep."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+class BatchInput(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+class BatchOutput(StrEnum):
+    JSON = "json"
+    CSV = "csv"
