@@ -46,6 +46,11 @@ class Choice(Frozen):
     """What a person reads."""
 
 
+Severity = Literal["ascending", "descending"]
+"""Which way an answer is more severe, for `carecheck verify`'s monotonicity check: `ascending` means a higher
+number, a later choice in the list, yes rather than no, or more choices ticked; `descending` the opposite."""
+
+
 class _Item(Frozen):
     id: Identifier
     prompt: Prose
@@ -53,6 +58,8 @@ class _Item(Frozen):
     required: bool = True
     when: Condition | None = None
     """The item is asked only when this holds; otherwise it is absent."""
+    severity: Severity | None = None
+    """Which answers are more severe; None where no answer is more severe than another (age, free text)."""
 
 
 class IntegerItem(_Item):
@@ -299,6 +306,19 @@ class Note(Frozen):
     text: Prose
 
 
+class Invariant(Frozen):
+    """A safety property the policy must keep over every possible answer set; `carecheck verify` checks it.
+
+    `when` reads answers, scores and derived values; `expect` may also read the outcome: `level`, `urgent` and
+    `screen_positive`.
+    """
+
+    id: Code
+    description: Prose
+    when: Condition
+    expect: Condition
+
+
 class Contact(Frozen):
     name: Prose
     how: Prose
@@ -335,6 +355,7 @@ class RuleSet(Frozen):
     profile: list[ProfileArea] = []
     suggestions: Suggestions
     notes: list[Note] = []
+    invariants: list[Invariant] = []
     safety: SafetyText
     finding_care: FindingCare
     questionnaire: str = "self-assessment"
@@ -350,6 +371,7 @@ class RuleSet(Frozen):
         _unique([s.id for s in self.suggestions.modalities], "modality")
         _unique([n.id for n in self.notes], "note")
         _unique([a.id for a in self.profile], "profile area")
+        _unique([i.id for i in self.invariants], "invariant")
         _unique(self.guide.sections, "guide section")
         return self
 

@@ -327,6 +327,8 @@ class Assessor:
     programs: tuple[tuple[str, Compiled], ...]
     modalities: tuple[tuple[str, Compiled], ...]
     notes: tuple[tuple[str, Compiled, Template], ...]
+    invariants: tuple[tuple[str, Compiled, Compiled], ...]
+    """(id, when, expect): `when` reads answers, scores and derived values; `expect` the outcome too."""
     level_names: dict[str, str]
 
     # --- answers ---
@@ -767,6 +769,15 @@ class _RuleCompiler:
         assessor.modalities = tuple(
             (m.id, self.condition(m.when, scope, ("suggestions", "modalities", i, "when")))
             for i, m in enumerate(rules.suggestions.modalities)
+        )
+        answers_scope = Scope(dict(names))
+        assessor.invariants = tuple(
+            (
+                invariant.id,
+                self.condition(invariant.when, answers_scope, ("invariants", i, "when")),
+                self.condition(invariant.expect, scope, ("invariants", i, "expect")),
+            )
+            for i, invariant in enumerate(rules.invariants)
         )
         assessor.notes = tuple(
             (
