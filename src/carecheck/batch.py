@@ -30,6 +30,10 @@ LINES_PER_TASK = 256
 """Records sent to a worker process at a time with --jobs: large enough to amortise the hand-over."""
 
 
+Line = tuple[int, str | None]
+"""An input line's number and its text (None where it is not UTF-8)."""
+
+
 class Scored(NamedTuple):
     """One output line (without its newline) and whether the record scored."""
 
@@ -119,8 +123,10 @@ class LineScorer:
             columns += [f"{instrument}_total", f"{instrument}_band"]
         return _csv_line([*columns, "error"])
 
-    def score_json_line(self, number: int, line: str) -> Scored:
+    def score_json_line(self, number: int, line: str | None) -> Scored:
         try:
+            if line is None:
+                raise _Unreadable("the line is not UTF-8 text")
             return self.score(self.parse_json(line))
         except _Unreadable as fault:
             return self.error("unreadable-answers", f"line {number}: {fault}", [])
@@ -141,31 +147,45 @@ def _csv_line(cells: list[Any]) -> str:
 # --- streaming input ----------------------------------------------------------------------------------------------
 
 
-def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tuple[int, str]]:
-    """Numbered, decoded, non-blank lines as they arrive; `before_wait` runs before each read that may block."""
+def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[Line]:
+    """Numbered non-blank lines as they arrive (None for a line that is not UTF-8); `before_wait` runs before each
+    read that may block. A byte-order mark at the start (Excel writes one) is dropped."""
     descriptor = stream.fileno()
     pending = b""
     number = 0
+    first = True
     while True:
         before_wait()
         chunk = os.read(descriptor, CHUNK_BYTES)
         if not chunk:
             break
+        if first:
+            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
         pieces = (pending + chunk).split(b"\n")
         pending = pieces.pop()
         for piece in pieces:
             number += 1
             if piece.strip():
-                yield number, piece.decode("utf-8", errors="replace")
+                yield number, _decoded(piece)
     if pending.strip():
-        yield number + 1, pending.decode("utf-8", errors="replace")
+        yield number + 1, _decoded(pending)
 
 
-def _csv_records(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def _decoded(piece: bytes) -> str | None:
+    try:
+        return piece.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _csv_records(lines: Iterable[Line]) -> Iterator[Line]:
     """Re-join physical lines into CSV rows (a quoted cell may hold a newline), keeping the first line's number."""
     buffer: list[str] = []
     first = 0
     for number, line in lines:
+        if line is None:
+            yield number, None  # not UTF-8: an error row of its own
+            continue
         if not buffer:
             first = number
         buffer.append(line)
@@ -218,14 +238,14 @@ def _start_worker(questionnaire: str | None, rules: str | None, output: OutputFo
     _Worker.scorer = LineScorer(load_assessor(questionnaire, rules), output)
 
 
-def _score_task(task: list[tuple[int, str]], input_format: InputFormat, header: list[str] | None) -> list[Scored]:
+def _score_task(task: list[Line], input_format: InputFormat, header: list[str] | None) -> list[Scored]:
     scorer = _Worker.scorer
     assert scorer is not None
     return _score_many(scorer, task, input_format, header)
 
 
 def _score_many(
-    scorer: LineScorer, task: list[tuple[int, str]], input_format: InputFormat, header: list[str] | None
+    scorer: LineScorer, task: list[Line], input_format: InputFormat, header: list[str] | None
 ) -> list[Scored]:
     if input_format is InputFormat.JSONL:
         return [scorer.score_json_line(number, line) for number, line in task]
@@ -233,6 +253,8 @@ def _score_many(
     out = []
     for number, text in task:
         try:
+            if text is None:
+                raise _Unreadable("the line is not UTF-8 text")
             cells = next(csv.reader([text]))
             if len(cells) > len(header):
                 raise _Unreadable("the row has more cells than the header has columns")
@@ -242,8 +264,8 @@ def _score_many(
     return out
 
 
-def _chunks(records: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
-    task: list[tuple[int, str]] = []
+def _chunks(records: Iterator[Line], size: int) -> Iterator[list[Line]]:
+    task: list[Line] = []
     for record in records:
         task.append(record)
         if len(task) >= size:
@@ -278,6 +300,10 @@ def run_batch(
         first = next(lines, None)
         if first is None:
             return 0, 0
+        if first[1] is None:
+            from carecheck.errors import UsageError
+
+            raise UsageError("the CSV header is not UTF-8 text; save the file as UTF-8")
         header = [cell.strip() for cell in next(csv.reader([first[1]]))]
         _check_header(assessor, header)
     if output is OutputFormat.CSV:

@@ -459,3 +459,55 @@ def names_in(compiled: Sequence[Compiled]) -> tuple[str, ...]:
     for condition in compiled:
         seen.update(dict.fromkeys(condition.names))
     return tuple(seen)
+
+
+# --- tracing, for `carecheck explain` -----------------------------------------------------------------------------
+
+
+def unparse(node: Node) -> str:
+    """A condition tree back as text, with parentheses only where they are needed."""
+    op = node.op
+    if op == "literal":
+        value = node.value
+        return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    if op == "name":
+        return str(node.value)
+    if op == "list":
+        return "[" + ", ".join(unparse(arg) for arg in node.args) + "]"
+    if op == "call":
+        return f"{node.value}(" + ", ".join(unparse(arg) for arg in node.args) + ")"
+    if op == "not":
+        inner = node.args[0]
+        text = unparse(inner)
+        return f"not ({text})" if inner.op in ("and", "or") else f"not {text}"
+    if op in ("and", "or"):
+        parts = []
+        for arg in node.args:
+            text = unparse(arg)
+            parts.append(f"({text})" if arg.op in ("and", "or") and arg.op != op else text)
+        return f" {op} ".join(parts)
+    left, right = node.args
+    return f"{unparse(left)} {op} {unparse(right)}"
+
+
+class Trace(NamedTuple):
+    """One part of a condition, its value for one answer set, and its own parts."""
+
+    text: str
+    value: Any
+    parts: tuple[Trace, ...]
+
+
+def trace(source: str, scope: Scope, env: Env) -> Trace:
+    """Every part of a condition with its value, evaluated with the same semantics as the compiled form."""
+    return _trace(parse(source), scope, env)
+
+
+def _trace(node: Node, scope: Scope, env: Env) -> Trace:
+    parts: tuple[Trace, ...] = ()
+    if node.op in ("and", "or", "not") or (node.op == "call" and node.value in ("any", "all", "count")):
+        parts = tuple(_trace(arg, scope, env) for arg in node.args)
+    elif node.op in _COMPARISONS:
+        parts = tuple(_trace(arg, scope, env) for arg in node.args if arg.op == "name")
+    value = compile_condition(unparse(node), scope).evaluate(env) if node.op != "name" else env.get(node.value)
+    return Trace(unparse(node), value, parts)

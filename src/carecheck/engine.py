@@ -53,6 +53,15 @@ def _shown(value: Any) -> str:
 # --- items: what each answer may be -------------------------------------------------------------------------------
 
 
+def _encodable(text: str) -> bool:
+    """False for text holding lone surrogates, which no file or terminal can carry."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _describe(item: Item) -> str:
     if isinstance(item, IntegerItem):
         return f"a whole number from {item.min} to {item.max}"
@@ -72,7 +81,7 @@ def _as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal() and value.isascii():
         return int(value.strip())
     return None
 
@@ -149,7 +158,7 @@ def _coercer(item: Item) -> Callable[[Any], Any]:
     limit = item.max_length
 
     def text(value: Any) -> str:
-        if not isinstance(value, str) or len(value) > limit:
+        if not isinstance(value, str) or len(value) > limit or not _encodable(value):
             raise refuse(value if isinstance(value, str) and len(value) <= 40 else type(value).__name__)
         return value
 
@@ -341,16 +350,20 @@ class Assessor:
         """
         problems: list[Problem] = []
         record_id = answers.get(RECORD_ID)
-        if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, (str, int))):
-            problems.append(Problem(RECORD_ID, f"must be text or a whole number, got {type(record_id).__name__}"))
+        if record_id is not None and (
+            isinstance(record_id, bool)
+            or not isinstance(record_id, (str, int))
+            or (isinstance(record_id, str) and not _encodable(record_id))
+        ):
+            problems.append(Problem(RECORD_ID, "must be text (valid Unicode) or a whole number"))
             record_id = None
         unknown = answers.keys() - self._known_keys
-        if unknown:
-            for key in answers:  # in the file's order, so that the same answers always give the same message
-                if key in unknown:
-                    name = key if isinstance(key, str) and key.strip() else repr(key)  # an empty key shows as ''
-                    hint = suggest(name, self.item_index)
-                    problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
+        # Sorted, so that the same answers give the same message whatever the order of their keys.
+        for key in sorted(unknown, key=str):
+            readable = isinstance(key, str) and key.strip() and _encodable(key)
+            name = key if readable else repr(key)  # an empty key shows as '', a broken one escaped
+            hint = suggest(name, self.item_index)
+            problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
         values: dict[str, Any] = {}
         warnings: list[str] = []
         for section_when, steps in self._plan:
@@ -360,7 +373,7 @@ class Assessor:
                 raw = answers.get(item_id, _NOT_GIVEN)
                 if not section_asked or (own_when is not None and not own_when(values)):
                     values[item_id] = None
-                    if raw is not _NOT_GIVEN:
+                    if raw is not _NOT_GIVEN and raw is not None:  # an empty answer is no answer
                         reason = " and ".join(condition.source for condition in item.conditions)
                         warnings.append(f"{item_id}: ignored, since it is asked only when {reason}")
                     continue

@@ -8,6 +8,7 @@ of input stops the interview: the caller saves a draft.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -43,7 +44,10 @@ class PlainTerminal:
         self.color = color
 
     def ask(self, prompt: str) -> str:
-        return input(prompt)
+        # The conversation goes to stderr, so that stdout carries only the result (`> result.json` works).
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+        return input()
 
     def say(self, text: str = "") -> None:
         lines = []
@@ -56,7 +60,8 @@ class PlainTerminal:
                 break_on_hyphens=False,
             )
             lines += wrapped or [""]
-        print("\n".join(lines), flush=True)
+        sys.stderr.write("\n".join(lines) + "\n")
+        sys.stderr.flush()
 
 
 def _describe_choices(item: CompiledItem) -> list[str]:
@@ -92,13 +97,13 @@ def parse_typed(item: CompiledItem, text: str) -> Any:
                 break
     elif isinstance(definition, MultiChoiceItem):
         if lowered in ("0", "none", "no", "nothing"):
-            return item.coerce([])
+            return []
         chosen = []
         for part in typed.replace(";", ",").split(","):
             token = part.strip()
             if not token:
                 continue
-            if token.isdigit() and 1 <= int(token) <= len(definition.choices):
+            if token.isdecimal() and token.isascii() and 1 <= int(token) <= len(definition.choices):
                 chosen.append(str(definition.choices[int(token) - 1].value))
             else:
                 label = {c.label.lower(): str(c.value) for c in definition.choices}
@@ -147,6 +152,7 @@ class Interview:
         self.shown_urgent = False
         self.shown_note = False
         self.reviewing = False
+        self.revisiting = False
         self.position: str | None = None
         self.sections = {s.id: s for s in assessor.questionnaire.questionnaire.sections}
         self.instruments = assessor.questionnaire.instruments
@@ -167,12 +173,17 @@ class Interview:
         return None
 
     def after(self, item_id: str) -> CompiledItem | None:
-        """The question after `item_id` in the current order (branching recomputed)."""
-        if self.reviewing:
+        """The next question: after `back`, the one that follows in order (answered ones show their answer, kept
+        with Enter) until the person is back where they were; otherwise the first one not yet answered."""
+        if not self.revisiting:
             return self.pending()
         order = {item.id: index for index, item in enumerate(self.assessor.items)}
-        _, asked = self.candidates()
-        return next((item for item in asked if order[item.id] > order[item_id]), None)
+        values, asked = self.candidates()
+        following = next((item for item in asked if order[item.id] > order[item_id]), None)
+        if following is None or values[following.id] is None:
+            self.revisiting = False
+            return self.pending()
+        return following
 
     def before(self, item_id: str) -> CompiledItem | None:
         order = {item.id: index for index, item in enumerate(self.assessor.items)}
@@ -186,17 +197,21 @@ class Interview:
         """The completed answers (only items that are asked); raises Stopped when the person stops."""
         try:
             self.check_safety()
-            current = self.pending()
             while True:
+                current = self.pending()
                 while current is not None:
                     self.position = current.id
                     current = self.ask(current)
+                if self.pending() is not None:
+                    continue  # an answer changed which questions apply: ask the new ones first
                 if not self.review or not self.review_screen():
                     break
-                current = self.pending()
         except (KeyboardInterrupt, EOFError):
             self.terminal.say()
             raise Stopped(self.answers, self.position) from None
+        if self.only is not None:
+            return self.answers  # the file's own answers stay as given: check() warns about any not asked
+        # Answers left behind by going back and changing course belong to questions no longer asked: drop them.
         _values, asked = self.assessor.partial(self.answers)
         keep = {item.id for item in asked}
         return {key: value for key, value in self.answers.items() if key in keep or key == "id"}
@@ -249,6 +264,7 @@ class Interview:
                 if previous is None:
                     say("This is the first question.")
                     continue
+                self.revisiting = not self.reviewing
                 return previous
             if command == "skip" and not item.definition.required:
                 self.offered.add(item.id)
@@ -307,7 +323,7 @@ class Interview:
             typed = self.terminal.ask("Type a number to change that answer, or press Enter to see your result: ")
             if not typed.strip():
                 return False
-            if typed.strip().isdigit() and 1 <= int(typed) <= len(asked):
+            if typed.strip().isdecimal() and typed.strip().isascii() and 1 <= int(typed) <= len(asked):
                 item = asked[int(typed) - 1]
                 self.reviewing = True
                 self.position = item.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,7 +220,8 @@ def builtin_names(kind: str) -> list[str]:
 def resolve(kind: str, name_or_path: str) -> Path:
     """A built-in definition's name (`self-assessment`) or a path to a file of one's own."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml", ".json") or "/" in name_or_path or path.exists():
+    # A bare word is always a built-in name, whatever happens to lie in the current folder.
+    if path.suffix in (".yaml", ".yml", ".json") or "/" in name_or_path or os.sep in name_or_path:
         if not path.is_file():
             raise UsageError(f"{name_or_path}: no such file; give a path to a {kind[:-1]} file or a built-in name")
         return path

@@ -121,11 +121,15 @@ def document(explanation: Explanation) -> list[Block]:
 
 # --- literal text -------------------------------------------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
 
 
 def _markdown_escape(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", literal(text))
+    """Text that Markdown shows as written: one line, punctuation escaped, no list or heading at its start."""
+    flat = " ".join(literal(text).split("\n"))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
 # --- layouts ------------------------------------------------------------------------------------------------------

@@ -7,13 +7,20 @@ input > the interactive interview. With standard input not a terminal, or `--no-
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from carecheck.drafts import Draft, find_draft, save_draft
+from carecheck.drafts import Draft, save_draft
 from carecheck.engine import Assessor
 from carecheck.errors import AnswersError, UsageError
 from carecheck.interview import Stopped, Terminal, interview
 from carecheck.loading import read_answers
+
+
+def _absolute(name: str | None) -> str | None:
+    if name is None or not ("/" in name or Path(name).suffix):
+        return name  # a built-in name
+    return str(Path(name).resolve())
 
 
 class Interrupted(Exception):
@@ -77,7 +84,7 @@ def gather(
     terminal: Terminal,
     *,
     source: str | None,
-    resume: str | None,
+    resume: Draft | None,
     ask_missing: bool,
     no_input: bool,
     definitions: tuple[str | None, str | None],
@@ -88,7 +95,7 @@ def gather(
     if resume is not None:
         if not can_ask:
             raise UsageError("resuming a draft needs a terminal to answer in; run it without --no-input or a pipe")
-        gatherer.draft = find_draft(resume or None)
+        gatherer.draft = resume
         terminal.say(f"Carrying on from your answers saved on {gatherer.draft.saved_at}.")
         return Gathered(gatherer.ask(dict(gatherer.draft.answers)), True, gatherer.draft)
     if source is not None:

@@ -1,0 +1,161 @@
+"""Faults found in review, each pinned by a test that fails without its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from carecheck import Assessor
+from carecheck.errors import AnswersError
+from carecheck.formats import Format
+from carecheck.interview import Interview, PlainTerminal
+from carecheck.render import render_result
+from conftest import baseline_answers
+
+
+class Scripted:
+    """A terminal that types the given lines, then stops as Ctrl-D would."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = list(lines)
+        self.said: list[str] = []
+
+    def ask(self, prompt: str) -> str:
+        self.said.append(prompt)
+        if not self.lines:
+            raise EOFError
+        return self.lines.pop(0)
+
+    def say(self, text: str = "") -> None:
+        self.said.append(text)
+
+
+def carecheck(*args: str, stdin: bytes = b"", cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "carecheck", *args], input=stdin, capture_output=True, cwd=cwd, timeout=120
+    )
+
+
+def test_typing_0_for_no_substances_gives_an_empty_list(assessor: Assessor) -> None:
+    start = {k: v for k, v in baseline_answers().items() if k != "substances"}
+    interview = Interview(assessor, Scripted(["0"]), start=start, only={"substances"}, review=False)
+    answers = interview.run()
+    assert answers["substances"] == []
+    assert assessor.assess(answers).screen_positive is False
+
+
+def test_the_conversation_goes_to_stderr_so_stdout_holds_only_the_result(capsys: pytest.CaptureFixture[str]) -> None:
+    PlainTerminal().say("Question 1 of about 40")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Question 1" in captured.err
+
+
+def test_a_non_ascii_digit_at_the_review_is_asked_again(assessor: Assessor) -> None:
+    terminal = Scripted(["²", ""])
+    Interview(assessor, terminal, start=baseline_answers() | {"pregnant": False}).run()
+    assert any("Please type a number from 1 to" in line for line in terminal.said)
+
+
+def test_bare_names_are_built_ins_whatever_lies_in_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "level-of-care").mkdir()
+    (tmp_path / "self-assessment").write_text("not a questionnaire")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump(baseline_answers()))
+    process = carecheck("assess", "--answers", str(answers), "--format", "json", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert json.loads(process.stdout)["rules"]["id"] == "level-of-care"
+
+
+def test_lone_surrogates_are_refused_not_crashed_on(assessor: Assessor) -> None:
+    with pytest.raises(AnswersError) as caught:
+        assessor.assess(baseline_answers() | {"id": "\ud800"})
+    assert caught.value.problems[0].item == "id"
+    records = b"\n".join(json.dumps(baseline_answers() | {"id": n}).encode() for n in ("first", "\ud800", "third"))
+    process = carecheck("batch", "-", stdin=records + b"\n")
+    lines = process.stdout.decode().splitlines()
+    assert process.returncode == 1
+    assert [json.loads(line).get("id") for line in lines] == ["first", None, "third"]
+    assert b"Traceback" not in process.stderr
+
+
+def test_markdown_shows_markup_in_an_id_as_text(assessor: Assessor) -> None:
+    result = assessor.assess(baseline_answers() | {"id": "a\n# Heading\n- item\n---"})
+    markdown = render_result(result, assessor, Format.MARKDOWN)
+    assert "\n# Heading" not in markdown
+    assert "\n- item" not in markdown
+    assert "\n---" not in markdown
+    assert "Record: a \\# Heading - item ---" in markdown
+
+
+def test_batch_drops_a_byte_order_mark_and_reports_a_line_that_is_not_utf8(assessor: Assessor) -> None:
+    good = json.dumps(baseline_answers() | {"id": "x"}).encode()
+    process = carecheck("batch", "-", stdin=b"\xef\xbb\xbf" + good + b"\n" + b'{"id": "caf\xe9"}\n')
+    lines = [json.loads(line) for line in process.stdout.decode().splitlines()]
+    assert lines[0]["id"] == "x"
+    assert lines[1]["error"]["message"] == "line 2: the line is not UTF-8 text"
+    header = ",".join(["id", *baseline_answers()])
+    row = ",".join(["r1", *("[]" if v == [] else str(v).lower() for v in baseline_answers().values())])
+    csv_run = carecheck("batch", "-", "--input-format", "csv", stdin=b"\xef\xbb\xbf" + f"{header}\n{row}\n".encode())
+    assert csv_run.returncode == 0, csv_run.stdout + csv_run.stderr
+    assert json.loads(csv_run.stdout)["id"] == "r1"
+
+
+def test_error_objects_do_not_depend_on_the_order_of_keys(tmp_path: Path) -> None:
+    answers = baseline_answers() | {"phq_1": 1, "gad_2": 1, "zz": 1}
+    outputs = set()
+    for order in (list(answers), sorted(answers), sorted(answers, reverse=True)):
+        path = tmp_path / "a.json"
+        path.write_text(json.dumps({key: answers[key] for key in order}))
+        outputs.add(carecheck("assess", "--answers", str(path), "--format", "json").stdout)
+    assert len(outputs) == 1
+
+
+def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path) -> None:
+    import pexpect
+
+    from carecheck.loading import builtin_folder
+
+    rules = tmp_path / "custom-rules.yaml"
+    text = (builtin_folder("rules") / "level-of-care.yaml").read_text()
+    rules.write_text(text.replace('version: "1.0.0"', 'version: "9.9.9"', 1))
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "carecheck", "assess", "--rules", str(rules)], env=env, encoding="utf-8", timeout=30
+    )
+    child.expect_exact("> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    draft_path = next((tmp_path / "data" / "carecheck" / "drafts").glob("*.json"))
+    draft = json.loads(draft_path.read_text())
+    assert draft["rules"] == str(rules.resolve())  # absolute, so a resume from elsewhere finds it
+    draft["answers"] = {k: v for k, v in baseline_answers().items() if k != "readiness"} | {"pregnant": False}
+    draft_path.write_text(json.dumps(draft))
+
+    out = tmp_path / "result.json"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "carecheck", "assess", "--resume", "--format", "json", "--output", str(out)],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        cwd=str(elsewhere),
+    )
+    child.expect_exact("> ")
+    child.sendline("8")
+    child.expect_exact("press Enter to see your result: ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert json.loads(out.read_text())["rules"]["version"] == "9.9.9"
