@@ -167,13 +167,16 @@ def assess(
         from carecheck.render import render_result
         from carecheck.session import gather
 
+        resumed = _draft_to_resume(draft) if resume else None
+        if resumed is not None:  # carry on with the definitions the draft was begun with, unless told otherwise
+            questionnaire, rules = questionnaire or resumed.questionnaire, rules or resumed.rules
         assessor = _assessor(questionnaire, rules)
         width, color = _screen(plain, output is not None)
         gathered = gather(
             assessor,
             _terminal(width, color),
             source=answers,
-            resume=(draft or "") if resume else None,
+            resume=resumed,
             ask_missing=ask_missing,
             no_input=no_input,
             definitions=(questionnaire, rules),
@@ -184,6 +187,12 @@ def assess(
         _emit(render_result(result, assessor, fmt, width, color, plain), output)
         if gathered.interactive and output is None and fmt is Format.TEXT:
             _offer_to_save(result, assessor, _terminal(width, color))
+
+
+def _draft_to_resume(draft_id: str | None) -> Draft:
+    from carecheck.drafts import find_draft
+
+    return find_draft(draft_id)
 
 
 def _terminal(width: int, color: bool) -> Terminal:
@@ -342,6 +351,93 @@ def _open_sink(output: Path | None) -> Iterator[TextIO]:
 
     with private_writer(output) as sink:
         yield sink
+
+
+@app.command("test")
+def run_cases(
+    cases: Annotated[list[Path], typer.Argument(metavar="CASE...", help="Case files: name, answers, expect.")],
+    questionnaire: QuestionnaireOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Run case files against a questionnaire and rule set; each failure shows expected against actual."""
+    with _boundary():
+        from carecheck.casefiles import run_case
+
+        assessor = _assessor(questionnaire, rules)
+        outcomes = [run_case(assessor, path) for path in cases]
+        for outcome in outcomes:
+            typer.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.name}  ({outcome.path})")
+            for difference in outcome.differences:
+                typer.echo(f"      {difference}")
+        failed = sum(1 for outcome in outcomes if not outcome.passed)
+        typer.echo(f"{len(outcomes) - failed} passed, {failed} failed")
+        if failed:
+            _fail(EXIT_SOME_FAILED)
+
+
+@app.command()
+def explain(
+    answers: Annotated[str, typer.Option("--answers", "-a", metavar="FILE", help="An answer file; - for stdin.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text (bounded) or json (complete).")] = Format.TEXT,
+    questionnaire: QuestionnaireOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Show the whole trace: every rule, fired or not, each part of its condition with its value, and why the
+    final level won."""
+    with _boundary(fmt):
+        import json
+
+        from carecheck.loading import read_answers
+        from carecheck.tracing import explain_answers, report_dict, report_text
+
+        report = explain_answers(_assessor(questionnaire, rules), read_answers(answers))
+        text = json.dumps(report_dict(report), ensure_ascii=False) + "\n" if fmt is Format.JSON else report_text(report)
+        _emit(text, None)
+
+
+@app.command()
+def template(questionnaire: QuestionnaireOption = None, rules: RulesOption = None) -> None:
+    """Print an answer-file skeleton: every item id, its domain and when it is asked, as comments."""
+    with _boundary():
+        from carecheck.template import answer_template
+
+        _emit(answer_template(_assessor(questionnaire, rules)), None)
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="questionnaire, instrument, rules, answers or result")],
+    questionnaire: QuestionnaireOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Print a JSON Schema (draft-07) for definition files, answer files or results, for editors and validators."""
+    with _boundary():
+        from carecheck.schema import schema_json
+
+        assessor = _assessor(questionnaire, rules) if kind == "answers" else None
+        _emit(schema_json(kind, assessor), None)
+
+
+@app.command()
+def verify(
+    samples: Annotated[int, typer.Option("--samples", min=100, max=1_000_000, help="Answer sets to try.")] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Fixes the random answer sets, so runs repeat.")] = 1,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.TEXT,
+    questionnaire: QuestionnaireOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Check that a rule set is sound over many answer sets: invariants, monotonicity, completeness, dead and
+    shadowed rules. Each violation comes with a minimal answer file that shows it."""
+    with _boundary():
+        import json
+
+        from carecheck.verify import report_dict, report_text, verify
+
+        report = verify(_assessor(questionnaire, rules), samples=samples, seed=seed)
+        as_json = fmt is Format.JSON
+        _emit(json.dumps(report_dict(report), ensure_ascii=False) + "\n" if as_json else report_text(report), None)
+        if not report.passed:  # dead and shadowed rules are reported, but only broken properties fail the run
+            _fail(EXIT_SOME_FAILED)
 
 
 def main() -> None:

@@ -1,0 +1,70 @@
+"""The documentation runs: the worked example in docs/authoring.md is written out and every command it shows runs."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
+BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
+
+
+def blocks(kind: str) -> list[str]:
+    return [body for language, body in BLOCK.findall(DOC.read_text()) if language == kind]
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    for body in blocks("yaml"):
+        first = body.splitlines()[0]
+        if first.startswith("# file: "):
+            path = tmp_path / first.removeprefix("# file: ").strip()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body)
+    return tmp_path
+
+
+def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    words = shlex.split(command)
+    assert words[0] == "carecheck"
+    return subprocess.run(
+        [sys.executable, "-m", "carecheck", *words[1:]], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_every_command_of_the_worked_example_succeeds(example: Path) -> None:
+    commands = [line for body in blocks("sh") for line in body.splitlines() if line.startswith("carecheck ")]
+    assert len(commands) == 4
+    outputs = {}
+    for command in commands:
+        process = run(command, example)
+        assert process.returncode == 0, f"{command}\n{process.stdout}\n{process.stderr}"
+        outputs[command.split()[1]] = process.stdout
+    assert "2 passed, 0 failed" in outputs["test"]
+    assert "drinks_per_week:" in outputs["template"]
+
+
+def test_the_reference_tables_name_every_command() -> None:
+    text = DOC.read_text()
+    for command in ("validate", "test", "explain", "verify", "template", "schema"):
+        assert f"`carecheck {command}" in text
+
+
+def test_the_documented_mistake_is_caught_by_verify_and_confirmed_by_assess(example: Path) -> None:
+    rules = example / "clinic-rules.yaml"
+    text = rules.read_text()
+    unsafe_rule = '  - id: not-safe\n    when: "feel_safe == false"\n    level: inpatient'
+    assert unsafe_rule in text
+    rules.write_text(text.replace(unsafe_rule, unsafe_rule.replace("level: inpatient", "level: iop")))
+    checked = run("carecheck verify --rules clinic-rules.yaml --samples 500", example)
+    assert checked.returncode == 1
+    assert "Invariant unsafe-is-inpatient-and-urgent does not hold" in checked.stdout
+    assert "{drinks_per_week: 0, feel_safe: false}" in checked.stdout
+    (example / "shown.yaml").write_text("{drinks_per_week: 0, feel_safe: false}\n")
+    confirmed = run("carecheck assess --answers shown.yaml --rules clinic-rules.yaml --format json", example)
+    assert '"level":"iop"' in confirmed.stdout
