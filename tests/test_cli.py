@@ -229,3 +229,15 @@ def test_version_and_help_work() -> None:
     helped = run("assess", "--help")
     assert helped.returncode == 0
     assert "--answers" in helped.stdout
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    from carecheck.cli import app
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    names = [
+        command.name or (command.callback.__name__ if command.callback else "") for command in app.registered_commands
+    ]
+    assert len(names) == 9
+    for name in names:
+        assert f"carecheck {name}" in readme, name
