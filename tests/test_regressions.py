@@ -126,8 +126,13 @@ def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path) -> None:
     text = (builtin_folder("rules") / "level-of-care.yaml").read_text()
     rules.write_text(text.replace('version: "1.0.0"', 'version: "9.9.9"', 1))
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
-    child = pexpect.spawn(
-        sys.executable, ["-m", "carecheck", "assess", "--rules", str(rules)], env=env, encoding="utf-8", timeout=30
+    child = pexpect.spawn(  # a relative --rules path: the draft must keep it absolute
+        sys.executable,
+        ["-m", "carecheck", "assess", "--rules", rules.name],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        cwd=str(tmp_path),
     )
     child.expect_exact("> ")
     child.sendeof()

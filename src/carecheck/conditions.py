@@ -453,14 +453,6 @@ def compile_condition(source: str, scope: Scope) -> Compiled:
     return Compiled(source, evaluate, tuple(compiler.names))
 
 
-def names_in(compiled: Sequence[Compiled]) -> tuple[str, ...]:
-    """Every name read by any of the conditions, in order of first appearance."""
-    seen: dict[str, None] = {}
-    for condition in compiled:
-        seen.update(dict.fromkeys(condition.names))
-    return tuple(seen)
-
-
 # --- tracing, for `carecheck explain` -----------------------------------------------------------------------------
 
 

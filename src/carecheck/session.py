@@ -52,8 +52,10 @@ class Gatherer:
         self.draft: Draft | None = None
 
     def save(self, stop: Stopped) -> None:
+        # Paths are kept absolute, so that --resume from another folder uses the same definitions.
+        questionnaire, rules = (_absolute(name) for name in self.definitions)
         self.draft = save_draft(
-            stop.answers, stop.position, *self.definitions, draft_id=self.draft.id if self.draft else None
+            stop.answers, stop.position, questionnaire, rules, draft_id=self.draft.id if self.draft else None
         )
         self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
         self.terminal.say("To carry on later, run: carecheck assess --resume")
