@@ -14,8 +14,9 @@ import yaml
 from carecheck import Assessor
 from carecheck.errors import AnswersError
 from carecheck.formats import Format
-from carecheck.interview import Interview, PlainTerminal
+from carecheck.interview import Interview
 from carecheck.render import render_result
+from carecheck.terminal import PlainTerminal
 from conftest import baseline_answers
 
 

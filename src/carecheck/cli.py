@@ -24,8 +24,8 @@ from carecheck.formats import BatchInput, BatchOutput, Format
 if TYPE_CHECKING:
     from carecheck.drafts import Draft
     from carecheck.engine import Assessor
-    from carecheck.interview import Terminal
     from carecheck.result import Result
+    from carecheck.terminal import Terminal
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -196,7 +196,7 @@ def _draft_to_resume(draft_id: str | None) -> Draft:
 
 
 def _terminal(width: int, color: bool) -> Terminal:
-    from carecheck.interview import PlainTerminal
+    from carecheck.terminal import PlainTerminal
 
     return PlainTerminal(width, color)
 

@@ -8,23 +8,15 @@ of input stops the interview: the caller saves a draft.
 
 from __future__ import annotations
 
-import sys
-import textwrap
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from carecheck.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
 from carecheck.engine import Assessor, CompiledItem
 from carecheck.safetext import literal
+from carecheck.terminal import Terminal
 
 COMMANDS = "Type ? for help, back for the previous question, or press Ctrl-C to stop (your answers are kept)."
-
-
-class Terminal(Protocol):
-    def ask(self, prompt: str) -> str:
-        """One line typed by the person; raises EOFError or KeyboardInterrupt when they stop."""
-
-    def say(self, text: str = "") -> None: ...
 
 
 class Stopped(Exception):
@@ -34,34 +26,6 @@ class Stopped(Exception):
         super().__init__("stopped")
         self.answers = answers
         self.position = position
-
-
-class PlainTerminal:
-    """input() and print(), wrapped to the width; `emphasis` marks headings when colour is allowed."""
-
-    def __init__(self, width: int = 80, color: bool = False) -> None:
-        self.width = max(40, width)
-        self.color = color
-
-    def ask(self, prompt: str) -> str:
-        # The conversation goes to stderr, so that stdout carries only the result (`> result.json` works).
-        sys.stderr.write(prompt)
-        sys.stderr.flush()
-        return input()
-
-    def say(self, text: str = "") -> None:
-        lines = []
-        for paragraph in text.split("\n"):
-            indent = paragraph[: len(paragraph) - len(paragraph.lstrip())]
-            wrapped = textwrap.wrap(
-                paragraph,
-                self.width,
-                subsequent_indent=indent + ("   " if paragraph.lstrip()[:1].isdigit() else ""),
-                break_on_hyphens=False,
-            )
-            lines += wrapped or [""]
-        sys.stderr.write("\n".join(lines) + "\n")
-        sys.stderr.flush()
 
 
 def _describe_choices(item: CompiledItem) -> list[str]:

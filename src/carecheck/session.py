@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from carecheck.drafts import Draft, save_draft
 from carecheck.engine import Assessor
 from carecheck.errors import AnswersError, UsageError
-from carecheck.interview import Stopped, Terminal, interview
 from carecheck.loading import read_answers
+
+if TYPE_CHECKING:  # the interview and drafts are loaded only when a person is asked: files start faster
+    from carecheck.drafts import Draft
+    from carecheck.interview import Stopped
+    from carecheck.terminal import Terminal
 
 
 def _absolute(name: str | None) -> str | None:
@@ -52,6 +55,8 @@ class Gatherer:
         self.draft: Draft | None = None
 
     def save(self, stop: Stopped) -> None:
+        from carecheck.drafts import save_draft
+
         # Paths are kept absolute, so that --resume from another folder uses the same definitions.
         questionnaire, rules = (_absolute(name) for name in self.definitions)
         self.draft = save_draft(
@@ -62,6 +67,8 @@ class Gatherer:
         raise Interrupted(str(self.draft.path))
 
     def ask(self, start: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
+        from carecheck.interview import interview
+
         return interview(self.assessor, self.terminal, start, only, on_stop=self.save)
 
     def fill_gaps(self, answers: dict[str, Any]) -> dict[str, Any]:
