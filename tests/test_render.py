@@ -128,3 +128,18 @@ def test_a_narrow_terminal_gets_lines_that_fit(assessor: Assessor) -> None:
     result = assessor.assess(baseline_answers() | {"asq_1": True, "asq_5": True})
     text = render_result(result, assessor, Format.TEXT, width=60)
     assert max(len(line) for line in text.splitlines()) <= 60
+
+
+def test_lower_levels_ruled_out_by_the_same_reasons_share_one_line(assessor: Assessor) -> None:
+    result = assessor.assess(baseline_answers() | {"medical_unstable": True})
+    lower = explain(result, assessor).lower_levels
+    assert len(lower) == 1
+    assert lower[0].names == (
+        "Outpatient counseling",
+        "Intensive outpatient program (IOP)",
+        "Partial hospitalization program (PHP)",
+    )
+    text = render_result(result, assessor, Format.TEXT, width=200)
+    assert (
+        "- Outpatient counseling, Intensive outpatient program (IOP) or Partial hospitalization program (PHP): " in text
+    )

@@ -42,7 +42,8 @@ class ReasonView(NamedTuple):
 
 
 class LowerLevel(NamedTuple):
-    name: str
+    names: tuple[str, ...]
+    """The lower levels these reasons rule out (several, when the same reasons rule out each)."""
     ruled_out_by: tuple[str, ...]
     """The first sentence of each reason that asks for more than this level."""
 
@@ -205,12 +206,16 @@ class _Explainer:
     def lower_levels(self, final: str) -> tuple[LowerLevel, ...]:
         order = [level.id for level in self.rules.levels]
         final_index = order.index(final)
-        out = []
+        out: list[LowerLevel] = []
         for lower in order[:final_index]:
             index = order.index(lower)
             above = [r for r in self.result.reasons if order.index(r.level) > index]
             sentences = tuple(dict.fromkeys(_first_sentence(r.text) for r in above))
-            out.append(LowerLevel(self.levels[lower].name, sentences))
+            name = self.levels[lower].name
+            if out and out[-1].ruled_out_by == sentences:  # same reasons: one line, not the same text twice
+                out[-1] = LowerLevel((*out[-1].names, name), sentences)
+            else:
+                out.append(LowerLevel((name,), sentences))
         return tuple(out)
 
     def suggestions(self) -> tuple[tuple[Suggestion, ...], tuple[Suggestion, ...]]:

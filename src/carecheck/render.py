@@ -53,6 +53,10 @@ class Alert(NamedTuple):
 Block = Heading | Paragraph | Bullets | Alert | Chart
 
 
+def _either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def document(explanation: Explanation) -> list[Block]:
     """The result as headed sections, in the order a person should read them."""
     e = explanation
@@ -79,7 +83,7 @@ def document(explanation: Explanation) -> list[Block]:
     if e.lower_levels and e.deciding:
         blocks += [
             Heading("Why a lower level is not enough"),
-            Bullets(tuple(f"{lower.name}: {' '.join(lower.ruled_out_by)}" for lower in e.lower_levels)),
+            Bullets(tuple(f"{_either(lower.names)}: {' '.join(lower.ruled_out_by)}" for lower in e.lower_levels)),
         ]
     if e.also_noted:
         blocks += [Heading("Also noted"), Bullets(tuple(r.text for r in e.also_noted))]
