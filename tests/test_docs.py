@@ -68,3 +68,12 @@ def test_the_documented_mistake_is_caught_by_verify_and_confirmed_by_assess(exam
     (example / "shown.yaml").write_text("{drinks_per_week: 0, feel_safe: false}\n")
     confirmed = run("carecheck assess --answers shown.yaml --rules clinic-rules.yaml --format json", example)
     assert '"level":"iop"' in confirmed.stdout
+
+
+def test_a_questionnaire_alone_gives_a_template_and_an_answers_schema(example: Path) -> None:
+    template = run("carecheck template --questionnaire quick-screen.yaml", example)
+    assert template.returncode == 0, template.stderr
+    assert "feel_safe:   # true or false" in template.stdout
+    schema = run("carecheck schema answers --questionnaire quick-screen.yaml", example)
+    assert schema.returncode == 0, schema.stderr
+    assert "drinks_per_week" in schema.stdout

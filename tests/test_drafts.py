@@ -48,7 +48,7 @@ def test_the_newest_draft_is_resumed_by_default() -> None:
 
 
 def test_an_unknown_or_missing_draft_is_a_clear_error() -> None:
-    with pytest.raises(UsageError, match="no saved draft"):
+    with pytest.raises(UsageError, match="there are no saved drafts"):
         find_draft(None)
     save_draft({}, None, None, None)
     with pytest.raises(UsageError, match="no draft is called 'nope'"):

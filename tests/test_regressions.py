@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from carecheck import Assessor
-from carecheck.errors import AnswersError
+from carecheck.errors import AnswersError, UsageError
 from carecheck.formats import Format
 from carecheck.interview import Interview
 from carecheck.render import render_result
@@ -165,3 +165,150 @@ def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 0
     assert json.loads(out.read_text())["rules"]["version"] == "9.9.9"
+
+
+# --- the second review -----------------------------------------------------------------------------------------
+
+
+def test_answers_typed_are_kept_when_the_result_cannot_be_written(tmp_path: Path) -> None:
+    import pexpect
+
+    partial = {k: v for k, v in baseline_answers().items() if k != "readiness"}
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(partial))
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    command = [
+        "-m",
+        "carecheck",
+        "assess",
+        "--answers",
+        str(path),
+        "--ask-missing",
+        "--output",
+        str(tmp_path / "no" / "such" / "folder" / "r.md"),
+    ]
+    child = pexpect.spawn(sys.executable, command, env=env, encoding="utf-8", timeout=30)
+    child.expect_exact("> ")
+    child.sendline("7")
+    child.expect_exact("Your answers are kept in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    kept = json.loads(next((tmp_path / "data" / "carecheck" / "drafts").glob("*.json")).read_text())
+    assert kept["answers"]["readiness"] == 7
+
+
+def test_csv_output_quotes_cells_that_hold_newlines() -> None:
+    import csv
+    import io
+
+    process = carecheck("batch", "-", "--format", "csv", stdin=b'{"id": "a\\nb", "age": 5}\n')
+    rows = list(csv.reader(io.StringIO(process.stdout.decode())))
+    assert len(rows) == 2
+    assert rows[1][0] == "a\nb"
+    assert "\n" in rows[1][-1]  # the error text lists each problem on its own line, inside one cell
+
+
+def test_csv_input_is_read_by_the_csv_rules_quotes_newlines_and_all() -> None:
+    answers = baseline_answers()
+    header = ",".join(["id", *answers])
+    cells = ",".join("[]" if v == [] else str(v).lower() for v in answers.values())
+    text = f'{header}\nr1 5",{cells}\n"multi\n\nline",{cells}\nr3,{cells}\n'
+    process = carecheck("batch", "-", "--input-format", "csv", stdin=text.encode())
+    assert process.returncode == 0, process.stderr
+    ids = [json.loads(line)["id"] for line in process.stdout.decode().splitlines()]
+    assert ids == ['r1 5"', "multi\n\nline", "r3"]
+
+
+def test_short_text_items_are_sampled_within_their_length(tmp_path: Path) -> None:
+    import random
+
+    from carecheck.api import load_questionnaire_only
+    from carecheck.sampling import random_answers
+
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "id: q\nversion: '1'\ntitle: Q\nsections:\n  - id: s\n    title: S\n    items:\n"
+        "      - {id: note, type: text, max_length: 3, prompt: A note?}\n"
+    )
+    compiled = load_questionnaire_only(str(path))
+    for seed in range(20):
+        assert len(random_answers(compiled, random.Random(seed))["note"]) <= 3  # type: ignore[arg-type]
+
+
+def test_a_template_quotes_choices_yaml_would_misread_and_keeps_titles_on_one_line(tmp_path: Path) -> None:
+    from carecheck.api import load_questionnaire_only
+    from carecheck.template import answer_template
+
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "id: q\nversion: '1'\ntitle: Q\nsections:\n  - id: s\n    title: |\n      Two\n      lines\n"
+        "    items:\n      - id: smoker\n        type: choice\n        prompt: Do you smoke?\n"
+        "        choices: [{value: 'no', label: 'No'}, {value: 'yes', label: 'Yes'}, {value: unsure, label: "
+        "Unsure}]\n"
+    )
+    text = answer_template(load_questionnaire_only(str(path)))
+    assert "one of: 'no', 'yes', unsure" in text
+    assert "# --- Two lines ---" in text
+    assert yaml.safe_load(text) == {"id": None, "smoker": None}
+
+
+def test_carecheck_test_compares_errors_and_types_strictly(assessor: Assessor, tmp_path: Path) -> None:
+    from carecheck.casefiles import run_case
+
+    def outcome(expect: dict[str, object], answers: dict[str, object] | None = None) -> tuple[str, ...]:
+        path = tmp_path / "case.yaml"
+        path.write_text(yaml.safe_dump({"name": "c", "answers": answers or baseline_answers(), "expect": expect}))
+        return run_case(assessor, path).differences
+
+    assert outcome({"urgent": 0}) == ("urgent: expected 0, got False",)
+    assert outcome({"modalities": ["cbt", 1]}) == ("modalities: expected ['1', 'cbt'], got []",)
+    bad = baseline_answers() | {"age": 5}
+    assert outcome({"error": {"kind": "invalid-answers"}}, bad) == ()
+    assert outcome({"error": {"kind": "something-else"}}, bad) == (
+        "error.kind: expected 'something-else', got 'invalid-answers'",
+    )
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(UsageError, match="not UTF-8"):
+        run_case(assessor, latin)
+
+
+def test_explain_shows_warnings(assessor: Assessor) -> None:
+    from carecheck.tracing import explain_answers, report_dict, report_text
+
+    report = explain_answers(assessor, baseline_answers() | {"audit_1": 2})
+    assert "audit_1: ignored" in report_text(report)
+    assert report_dict(report)["warnings"][0].startswith("audit_1: ignored")
+
+
+def test_the_answers_schema_accepts_the_template_it_describes(assessor: Assessor) -> None:
+    import jsonschema
+
+    from carecheck.schema import schema_for
+    from carecheck.template import answer_template
+
+    jsonschema.Draft7Validator(schema_for("answers", assessor)).validate(yaml.safe_load(answer_template(assessor)))
+
+
+def test_a_draft_named_without_resume_is_resumed(tmp_path: Path) -> None:
+    import pexpect
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    from carecheck import drafts
+
+    os.environ["XDG_DATA_HOME"] = env["XDG_DATA_HOME"]
+    try:
+        draft = drafts.save_draft({"age": 33}, "substances", None, None, draft_id="named-draft")
+    finally:
+        del os.environ["XDG_DATA_HOME"]
+    child = pexpect.spawn(
+        sys.executable, ["-m", "carecheck", "assess", "--draft", draft.id], env=env, encoding="utf-8", timeout=30
+    )
+    child.expect_exact("Carrying on from your answers")
+    child.expect_exact("> ")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert [p.stem for p in (tmp_path / "data" / "carecheck" / "drafts").glob("*.json")] == ["named-draft"]

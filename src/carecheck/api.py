@@ -9,7 +9,7 @@ from typing import Any
 
 from carecheck.cache import cached
 from carecheck.definitions import LoadedQuestionnaire, LoadedRuleSet
-from carecheck.engine import Assessor
+from carecheck.engine import Assessor, CompiledQuestionnaire, compile_questionnaire
 from carecheck.loading import load_questionnaire, load_rules, resolve
 from carecheck.result import Result
 
@@ -55,6 +55,12 @@ def load_assessor(questionnaire: str | None = None, rules: str | None = None) ->
     key = ("definitions", str(rules_path.resolve()), str(questionnaire_path.resolve()) if questionnaire_path else "")
     pair: Pair = cached(key, build)
     return Assessor(*pair)
+
+
+def load_questionnaire_only(questionnaire: str) -> CompiledQuestionnaire:
+    """A questionnaire compiled without a rule set (for templates and answer schemas)."""
+    loaded = load_questionnaire(resolve("questionnaires", questionnaire))
+    return CompiledQuestionnaire(loaded, *compile_questionnaire(loaded))
 
 
 @lru_cache(maxsize=8)

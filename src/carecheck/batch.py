@@ -12,7 +12,7 @@ import io
 import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import IO, Any, NamedTuple
 
@@ -32,6 +32,9 @@ LINES_PER_TASK = 256
 
 Line = tuple[int, str | None]
 """An input line's number and its text (None where it is not UTF-8)."""
+Row = tuple[int, list[str] | None]
+"""A CSV row's first line number and its cells (None where it is not UTF-8)."""
+Record = Line | Row
 
 
 class Scored(NamedTuple):
@@ -137,11 +140,12 @@ class _Unreadable(Exception):
 
 
 def _csv_line(cells: list[Any]) -> str:
+    # A real line terminator, so that the writer quotes cells holding newlines; the caller adds its own.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(
+    csv.writer(buffer, lineterminator="\n").writerow(
         ["true" if cell is True else "false" if cell is False else cell for cell in cells]
     )
-    return buffer.getvalue()
+    return buffer.getvalue()[:-1]
 
 
 # --- streaming input ----------------------------------------------------------------------------------------------
@@ -178,23 +182,47 @@ def _decoded(piece: bytes) -> str | None:
         return None
 
 
-def _csv_records(lines: Iterable[Line]) -> Iterator[Line]:
-    """Re-join physical lines into CSV rows (a quoted cell may hold a newline), keeping the first line's number."""
-    buffer: list[str] = []
-    first = 0
-    for number, line in lines:
-        if line is None:
-            yield number, None  # not UTF-8: an error row of its own
+def csv_rows(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tuple[int, list[str] | None]]:
+    """CSV rows as they arrive, numbered by the line they start on; None for a row that is not UTF-8. The csv
+    module does the parsing, so quoted cells may hold commas, quotes, newlines and blank lines."""
+    bad: set[int] = set()
+
+    def text_lines() -> Iterator[str]:
+        descriptor = stream.fileno()
+        pending = b""
+        number = 0
+        first = True
+        while True:
+            before_wait()
+            chunk = os.read(descriptor, CHUNK_BYTES)
+            if first:
+                chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+            if not chunk:
+                break
+            pieces = (pending + chunk).split(b"\n")
+            pending = pieces.pop()
+            for piece in pieces:
+                number += 1
+                yield _text_or_mark(piece, number, bad) + "\n"
+        if pending:
+            yield _text_or_mark(pending, number + 1, bad)
+
+    reader = csv.reader(text_lines())
+    start = 1
+    for row in reader:
+        rows_lines = range(start, reader.line_num + 1)
+        number, start = start, reader.line_num + 1
+        if not row or row == [""]:
             continue
-        if not buffer:
-            first = number
-        buffer.append(line)
-        joined = "\n".join(buffer)
-        if joined.count('"') % 2 == 0:
-            buffer = []
-            yield first, joined
-    if buffer:
-        yield first, "\n".join(buffer)
+        yield number, None if any(line in bad for line in rows_lines) else row
+
+
+def _text_or_mark(piece: bytes, number: int, bad: set[int]) -> str:
+    try:
+        return piece.decode("utf-8")
+    except UnicodeDecodeError:
+        bad.add(number)
+        return piece.decode("utf-8", errors="replace")
 
 
 # --- running ------------------------------------------------------------------------------------------------------
@@ -238,24 +266,23 @@ def _start_worker(questionnaire: str | None, rules: str | None, output: OutputFo
     _Worker.scorer = LineScorer(load_assessor(questionnaire, rules), output)
 
 
-def _score_task(task: list[Line], input_format: InputFormat, header: list[str] | None) -> list[Scored]:
+def _score_task(task: list[Record], input_format: InputFormat, header: list[str] | None) -> list[Scored]:
     scorer = _Worker.scorer
     assert scorer is not None
     return _score_many(scorer, task, input_format, header)
 
 
 def _score_many(
-    scorer: LineScorer, task: list[Line], input_format: InputFormat, header: list[str] | None
+    scorer: LineScorer, task: list[Record], input_format: InputFormat, header: list[str] | None
 ) -> list[Scored]:
     if input_format is InputFormat.JSONL:
-        return [scorer.score_json_line(number, line) for number, line in task]
+        return [scorer.score_json_line(number, line) for number, line in task if not isinstance(line, list)]
     assert header is not None
     out = []
-    for number, text in task:
+    for number, cells in task:
         try:
-            if text is None:
+            if cells is None or isinstance(cells, str):
                 raise _Unreadable("the line is not UTF-8 text")
-            cells = next(csv.reader([text]))
             if len(cells) > len(header):
                 raise _Unreadable("the row has more cells than the header has columns")
             out.append(scorer.score(scorer.from_csv_row(dict(zip(header, cells, strict=False)))))
@@ -264,8 +291,8 @@ def _score_many(
     return out
 
 
-def _chunks(records: Iterator[Line], size: int) -> Iterator[list[Line]]:
-    task: list[Line] = []
+def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    task: list[Record] = []
     for record in records:
         task.append(record)
         if len(task) >= size:
@@ -293,19 +320,25 @@ def run_batch(
     """
     scorer = LineScorer(assessor, output)
     progress = progress or Progress(None)
-    lines = read_lines(source, sink.flush)
     header: list[str] | None = None
+    records: Iterator[Record]
     if input_format is InputFormat.CSV:
-        lines = _csv_records(lines)
-        first = next(lines, None)
+        rows = csv_rows(source, sink.flush)
+        try:
+            first = next(rows, None)
+        except csv.Error as fault:
+            raise _csv_fault(fault) from None
         if first is None:
             return 0, 0
         if first[1] is None:
             from carecheck.errors import UsageError
 
             raise UsageError("the CSV header is not UTF-8 text; save the file as UTF-8")
-        header = [cell.strip() for cell in next(csv.reader([first[1]]))]
+        header = [cell.strip() for cell in first[1]]
         _check_header(assessor, header)
+        records = _guarded(rows)
+    else:
+        records = read_lines(source, sink.flush)
     if output is OutputFormat.CSV:
         sink.write(scorer.csv_header() + "\n")
     scored = failed = 0
@@ -321,7 +354,8 @@ def run_batch(
         # The hot loop of a large batch: one record at a time, so that a record arriving alone on a pipe is
         # answered before the next read, with as little work around the scoring as possible.
         write, score_line, count = sink.write, scorer.score_json_line, progress.stream is not None
-        for number, line in lines:
+        for number, line in records:
+            assert not isinstance(line, list)
             text, ok = score_line(number, line)
             write(text + "\n")
             scored += 1
@@ -330,12 +364,12 @@ def run_batch(
             if count:
                 progress.advance(1)
     elif jobs <= 1:
-        for number, line in lines:
-            emit(_score_many(scorer, [(number, line)], input_format, header))
+        for record in records:
+            emit(_score_many(scorer, [record], input_format, header))
     else:
         with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output)) as pool:
             in_flight: deque[Future[list[Scored]]] = deque()
-            for task in _chunks(lines, LINES_PER_TASK):
+            for task in _chunks(records, LINES_PER_TASK):
                 in_flight.append(pool.submit(_score_task, task, input_format, header))
                 while len(in_flight) >= jobs * 2:
                     emit(in_flight.popleft().result())
@@ -344,6 +378,19 @@ def run_batch(
     sink.flush()
     progress.close()
     return scored, failed
+
+
+def _guarded(rows: Iterator[Row]) -> Iterator[Row]:
+    try:
+        yield from rows
+    except csv.Error as fault:
+        raise _csv_fault(fault) from None
+
+
+def _csv_fault(fault: csv.Error) -> Exception:
+    from carecheck.errors import UsageError
+
+    return UsageError(f"the CSV cannot be read further: {fault}; the rows before it were scored")
 
 
 def _check_header(assessor: Assessor, header: list[str]) -> None:

@@ -33,6 +33,8 @@ def read_case(path: Path) -> tuple[str, dict[str, Any], dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except OSError as fault:
         raise UsageError(f"{path}: cannot read the case: {fault.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: the case is not UTF-8 text; save it as UTF-8") from None
     try:
         case = answers_from_text(text, str(path))
     except AnswerFileError as error:
@@ -60,11 +62,10 @@ def differences(expected: Any, actual: Any, where: str = "") -> list[str]:
                 found += differences(value, actual[key], path)
         return found
     if where.split(".")[-1] in UNORDERED and isinstance(expected, list) and isinstance(actual, list):
-        return (
-            []
-            if sorted(map(str, expected)) == sorted(map(str, actual))
-            else [f"{where}: expected {sorted(expected)}, got {sorted(actual)}"]
-        )
+        wanted, got = sorted(map(str, expected)), sorted(map(str, actual))
+        return [] if wanted == got else [f"{where}: expected {wanted}, got {got}"]
+    if isinstance(expected, bool) != isinstance(actual, bool):  # 0 is not false, nor 1 true, in a result
+        return [f"{where}: expected {expected!r}, got {actual!r}"]
     return [] if expected == actual else [f"{where}: expected {expected!r}, got {actual!r}"]
 
 
@@ -73,8 +74,13 @@ def run_case(assessor: Assessor, path: Path) -> CaseOutcome:
     try:
         result = assessor.assess(answers)
     except AnswersError as error:
-        if "error" in expect:
-            return CaseOutcome(name, path, ())
+        if "error" in expect:  # a case may expect the answers to be refused, and say how
+            actual_error = {
+                "kind": error.kind,
+                "message": error.message,
+                "problems": [p.as_dict() for p in error.problems],
+            }
+            return CaseOutcome(name, path, tuple(differences({"error": expect["error"]}, {"error": actual_error})))
         return CaseOutcome(name, path, (f"the answers do not fit: {error.message}",))
     actual = result_to_dict(result, safety_dict(result, assessor), assessor.rules.rules.disclaimer)
     return CaseOutcome(name, path, tuple(differences(expect, actual)))

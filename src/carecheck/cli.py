@@ -23,8 +23,9 @@ from carecheck.formats import BatchInput, BatchOutput, Format
 
 if TYPE_CHECKING:
     from carecheck.drafts import Draft
-    from carecheck.engine import Assessor
+    from carecheck.engine import Assessor, CompiledQuestionnaire
     from carecheck.result import Result
+    from carecheck.session import Gathered
     from carecheck.terminal import Terminal
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -154,7 +155,7 @@ def assess(
     plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Carry on from the newest saved draft.")] = False,
     draft: Annotated[
-        str | None, typer.Option("--draft", metavar="ID", help="With --resume: the draft to carry on from.")
+        str | None, typer.Option("--draft", metavar="ID", help="Carry on from this draft (see `carecheck drafts`).")
     ] = None,
     ask_missing: Annotated[
         bool, typer.Option("--ask-missing", help="With --answers: ask in the terminal for what the file lacks.")
@@ -164,10 +165,11 @@ def assess(
     """Recommend a level of care, with the reasons in plain words: asks the questions in a terminal, or scores an
     answer file."""
     with _boundary(fmt), _interrupts():
+        from carecheck.errors import CarecheckError
         from carecheck.render import render_result
         from carecheck.session import gather
 
-        resumed = _draft_to_resume(draft) if resume else None
+        resumed = _draft_to_resume(draft) if resume or draft is not None else None
         if resumed is not None:  # carry on with the definitions the draft was begun with, unless told otherwise
             questionnaire, rules = questionnaire or resumed.questionnaire, rules or resumed.rules
         assessor = _assessor(questionnaire, rules)
@@ -183,10 +185,24 @@ def assess(
         )
         result = assessor.assess(gathered.answers)
         _warn(result.warnings)
+        try:
+            _emit(render_result(result, assessor, fmt, width, color, plain), output)
+        except CarecheckError:
+            if gathered.interactive:  # the result could not be written: keep what the person typed
+                _keep_answers(gathered, (questionnaire, rules), _terminal(width, color))
+            raise
         _finish_draft(gathered.draft)
-        _emit(render_result(result, assessor, fmt, width, color, plain), output)
         if gathered.interactive and output is None and fmt is Format.TEXT:
             _offer_to_save(result, assessor, _terminal(width, color))
+
+
+def _questionnaire_or_assessor(questionnaire: str | None, rules: str | None) -> CompiledQuestionnaire | Assessor:
+    """A questionnaire named without rules needs no rule set (one written for another questionnaire would fail)."""
+    if questionnaire is not None and rules is None:
+        from carecheck.api import load_questionnaire_only
+
+        return load_questionnaire_only(questionnaire)
+    return _assessor(questionnaire, rules)
 
 
 def _draft_to_resume(draft_id: str | None) -> Draft:
@@ -199,6 +215,13 @@ def _terminal(width: int, color: bool) -> Terminal:
     from carecheck.terminal import PlainTerminal
 
     return PlainTerminal(width, color)
+
+
+def _keep_answers(gathered: Gathered, definitions: tuple[str | None, str | None], terminal: Terminal) -> None:
+    from carecheck.drafts import save_draft
+
+    kept = save_draft(gathered.answers, None, *definitions, draft_id=gathered.draft.id if gathered.draft else None)
+    terminal.say(f"Your answers are kept in {kept.path}; `carecheck assess --resume` shows the result again.")
 
 
 def _finish_draft(draft: Draft | None) -> None:
@@ -401,7 +424,7 @@ def template(questionnaire: QuestionnaireOption = None, rules: RulesOption = Non
     with _boundary():
         from carecheck.template import answer_template
 
-        _emit(answer_template(_assessor(questionnaire, rules)), None)
+        _emit(answer_template(_questionnaire_or_assessor(questionnaire, rules)), None)
 
 
 @app.command()
@@ -414,8 +437,8 @@ def schema(
     with _boundary():
         from carecheck.schema import schema_json
 
-        assessor = _assessor(questionnaire, rules) if kind == "answers" else None
-        _emit(schema_json(kind, assessor), None)
+        definitions = _questionnaire_or_assessor(questionnaire, rules) if kind == "answers" else None
+        _emit(schema_json(kind, definitions), None)
 
 
 @app.command()

@@ -94,7 +94,7 @@ def find_draft(draft_id: str | None) -> Draft:
     """A draft by id, or the newest one; UsageError when there is none."""
     drafts = list_drafts()
     if not drafts:
-        raise UsageError("there is no saved draft to resume; start with `carecheck assess`")
+        raise UsageError("there are no saved drafts; an interview that is stopped saves one")
     if draft_id is None:
         return drafts[0]
     for draft in drafts:

@@ -626,6 +626,14 @@ def _point_range(item: Item) -> tuple[int, int]:
     return item.min, item.max
 
 
+class CompiledQuestionnaire(NamedTuple):
+    """A questionnaire compiled on its own, without a rule set: enough for templates and answer schemas."""
+
+    questionnaire: LoadedQuestionnaire
+    items: tuple[CompiledItem, ...]
+    instruments: tuple[CompiledInstrument, ...]
+
+
 def compile_questionnaire(
     loaded: LoadedQuestionnaire,
 ) -> tuple[tuple[CompiledItem, ...], tuple[CompiledInstrument, ...]]:

@@ -33,7 +33,7 @@ def random_answers(assessor: Assessor, rng: random.Random, record_id: str | None
             value = sorted({str(c.value) for c in rng.sample(definition.choices, min(count, len(definition.choices)))})
         else:
             assert isinstance(definition, TextItem)
-            value = rng.choice(("", "a note", "ümlaut and emoji ✓"))
+            value = rng.choice(("", "a note", "ümlaut and emoji ✓"))[: definition.max_length]
         answers[item.id] = value
         values[item.id] = item.coerce(value)
     return answers

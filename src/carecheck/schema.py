@@ -28,7 +28,7 @@ from carecheck.errors import UsageError
 from carecheck.result import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from carecheck.engine import Assessor, CompiledItem
+    from carecheck.engine import Assessor, CompiledItem, CompiledQuestionnaire
 
 __all__ = ["KINDS", "schema_files", "schema_for", "schema_json"]
 
@@ -57,7 +57,7 @@ _CODE_PATTERN = r"^[a-z][a-z0-9-]*$"
 _YES_OR_NO_PATTERN = r"^\s*(?:[Yy][Ee][Ss]|[Nn][Oo]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
 
 
-def schema_for(kind: str, assessor: Assessor | None = None) -> dict[str, Any]:
+def schema_for(kind: str, assessor: Assessor | CompiledQuestionnaire | None = None) -> dict[str, Any]:
     """The JSON Schema (draft-07) for one kind of file: one of `KINDS`.
 
     `answers` describes the answer files of the assessor's questionnaire (the built-in one when `assessor` is None);
@@ -96,7 +96,7 @@ def schema_for(kind: str, assessor: Assessor | None = None) -> dict[str, Any]:
     raise UsageError(f"no schema kind is called {kind!r}{suggest(kind, KINDS)}; choose one of: {', '.join(KINDS)}")
 
 
-def schema_json(kind: str, assessor: Assessor | None = None) -> str:
+def schema_json(kind: str, assessor: Assessor | CompiledQuestionnaire | None = None) -> str:
     """`schema_for` as indented JSON text ending in a newline; the same inputs always give the same bytes."""
     return json.dumps(schema_for(kind, assessor), indent=2, sort_keys=False) + "\n"
 
@@ -122,12 +122,16 @@ def _definition_schema(model: type[BaseModel], title: str, description: str) -> 
 # --- answer files: generated from the questionnaire, since each questionnaire has its own items ----------------------
 
 
-def _answers_schema(assessor: Assessor) -> dict[str, Any]:
+def _answers_schema(assessor: Assessor | CompiledQuestionnaire) -> dict[str, Any]:
     questionnaire = assessor.questionnaire.questionnaire
     properties: dict[str, Any] = {
-        "id": {"type": ["string", "integer"], "description": "An optional label for the record, echoed in the result."}
+        "id": {
+            "type": ["string", "integer", "null"],
+            "description": "An optional label for the record, echoed in the result.",
+        }
     }
-    properties |= {item.id: _answer_schema(item) for item in assessor.items}
+    # An empty answer (null) is no answer, as `carecheck template` leaves it: allowed for every item.
+    properties |= {item.id: {"anyOf": [_answer_schema(item), {"type": "null"}]} for item in assessor.items}
     return {
         "$schema": DRAFT_07,
         "title": f"carecheck answers: {questionnaire.id} {questionnaire.version}",

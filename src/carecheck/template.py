@@ -3,8 +3,10 @@ under which it is asked, as comments. Filled in, it scores; items left empty cou
 
 from __future__ import annotations
 
+import yaml
+
 from carecheck.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
-from carecheck.engine import Assessor, CompiledItem
+from carecheck.engine import Assessor, CompiledItem, CompiledQuestionnaire
 
 
 def _domain(item: CompiledItem) -> str:
@@ -14,13 +16,20 @@ def _domain(item: CompiledItem) -> str:
     if isinstance(definition, BooleanItem):
         return "true or false"
     if isinstance(definition, ChoiceItem):
-        return "one of: " + ", ".join(str(c.value) for c in definition.choices)
+        return "one of: " + ", ".join(_as_written(c.value) for c in definition.choices)
     if isinstance(definition, MultiChoiceItem):
-        return "a list of any of: " + ", ".join(str(c.value) for c in definition.choices) + " ([] for none)"
+        return "a list of any of: " + ", ".join(_as_written(c.value) for c in definition.choices) + " ([] for none)"
     return "text"
 
 
-def answer_template(assessor: Assessor) -> str:
+def _as_written(value: str | int) -> str:
+    """A choice as it must be typed in YAML: quoted where YAML would read it as something else (yes, 1.0, null)."""
+    if isinstance(value, int) or yaml.safe_load(value) == value:
+        return str(value)
+    return f"'{value}'"
+
+
+def answer_template(assessor: Assessor | CompiledQuestionnaire) -> str:
     """The skeleton as YAML text: `id:` then one `item:` line per item, in the questionnaire's order."""
     questionnaire = assessor.questionnaire.questionnaire
     lines = [
@@ -34,9 +43,9 @@ def answer_template(assessor: Assessor) -> str:
     for item in assessor.items:
         if item.section != section:
             section = item.section
-            title = next(s.title for s in questionnaire.sections if s.id == section)
+            title = " ".join(next(s.title for s in questionnaire.sections if s.id == section).split())
             lines += ["", f"# --- {title} ---"]
-        prompt = " ".join(item.definition.prompt.split())
+        prompt = " ".join(item.definition.prompt.split())  # one comment line, however the prompt was written
         lines.append(f"# {prompt[:110]}{'...' if len(prompt) > 110 else ''}")
         notes = [_domain(item)]
         if item.conditions:

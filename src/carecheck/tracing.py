@@ -98,6 +98,7 @@ def report_dict(report: ExplainReport) -> dict[str, Any]:
         ],
         "program_types": list(result.program_types),
         "modalities": list(result.modalities),
+        "warnings": list(result.warnings),
     }
 
 
@@ -131,8 +132,14 @@ def report_text(report: ExplainReport, depth: int = 3) -> str:
         out.append(f"  {rule.rule} -> {rule.level} ({mark})")
         out += ["      " + line for line in _lines(rule.condition, 0, depth)]
     out += ["", "Rules that did not fire:"]
-    out += [f"  {r.rule}: {literal(r.condition.text)}  ->  false" for r in report.rules if not r.fired]
+    for rule in (r for r in report.rules if not r.fired):
+        if rule.condition.value:  # the condition held, but the level it reads from the answers is not a level
+            out.append(f"  {rule.rule}: {literal(rule.condition.text)}  ->  true, but its level answer is not a level")
+        else:
+            out.append(f"  {rule.rule}: {literal(rule.condition.text)}  ->  false")
     result = report.result
+    if result.warnings:
+        out += ["", "Warnings:", *(f"  {literal(warning)}" for warning in result.warnings)]
     out += ["", f"Program types: {', '.join(result.program_types) or 'none'}"]
     out.append(f"Modalities: {', '.join(result.modalities) or 'none'}")
     return "\n".join(out) + "\n"

@@ -103,7 +103,7 @@ def _any_value(item: Item, rng: random.Random) -> Any:
         return rng.choice(item.choices).value
     if isinstance(item, MultiChoiceItem):
         return [str(c.value) for c in item.choices if rng.random() < 0.3]
-    return rng.choice(("", "a note"))
+    return rng.choice(("", "a note"))[: item.max_length]
 
 
 def _move(item: Item, value: Any, rng: random.Random) -> tuple[str | None, Any] | None:
