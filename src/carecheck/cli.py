@@ -22,10 +22,8 @@ from carecheck import __version__
 from carecheck.formats import BatchInput, BatchOutput, Format
 
 if TYPE_CHECKING:
-    from carecheck.drafts import Draft
     from carecheck.engine import Assessor, CompiledQuestionnaire
     from carecheck.result import Result
-    from carecheck.session import Gathered
     from carecheck.terminal import Terminal
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -165,35 +163,31 @@ def assess(
     """Recommend a level of care, with the reasons in plain words: asks the questions in a terminal, or scores an
     answer file."""
     with _boundary(fmt), _interrupts():
-        from carecheck.errors import CarecheckError
         from carecheck.render import render_result
-        from carecheck.session import gather
+        from carecheck.session import deliver, gather, start
 
-        resumed = _draft_to_resume(draft) if resume or draft is not None else None
-        if resumed is not None:  # carry on with the definitions the draft was begun with, unless told otherwise
-            questionnaire, rules = questionnaire or resumed.questionnaire, rules or resumed.rules
-        assessor = _assessor(questionnaire, rules)
+        assessor, resumed, definitions = start(questionnaire, rules, resume=resume, draft_id=draft)
         width, color = _screen(plain, output is not None)
+        terminal = _terminal(width, color)
         gathered = gather(
             assessor,
-            _terminal(width, color),
+            terminal,
             source=answers,
             resume=resumed,
             ask_missing=ask_missing,
             no_input=no_input,
-            definitions=(questionnaire, rules),
+            definitions=definitions,
         )
         result = assessor.assess(gathered.answers)
         _warn(result.warnings)
-        try:
-            _emit(render_result(result, assessor, fmt, width, color, plain), output)
-        except CarecheckError:
-            if gathered.interactive:  # the result could not be written: keep what the person typed
-                _keep_answers(gathered, (questionnaire, rules), _terminal(width, color))
-            raise
-        _finish_draft(gathered.draft)
+        deliver(
+            gathered,
+            definitions,
+            terminal,
+            lambda: _emit(render_result(result, assessor, fmt, width, color, plain), output),
+        )
         if gathered.interactive and output is None and fmt is Format.TEXT:
-            _offer_to_save(result, assessor, _terminal(width, color))
+            _offer_to_save(result, assessor, terminal)
 
 
 def _questionnaire_or_assessor(questionnaire: str | None, rules: str | None) -> CompiledQuestionnaire | Assessor:
@@ -205,30 +199,10 @@ def _questionnaire_or_assessor(questionnaire: str | None, rules: str | None) -> 
     return _assessor(questionnaire, rules)
 
 
-def _draft_to_resume(draft_id: str | None) -> Draft:
-    from carecheck.drafts import find_draft
-
-    return find_draft(draft_id)
-
-
 def _terminal(width: int, color: bool) -> Terminal:
     from carecheck.terminal import PlainTerminal
 
     return PlainTerminal(width, color)
-
-
-def _keep_answers(gathered: Gathered, definitions: tuple[str | None, str | None], terminal: Terminal) -> None:
-    from carecheck.drafts import save_draft
-
-    kept = save_draft(gathered.answers, None, *definitions, draft_id=gathered.draft.id if gathered.draft else None)
-    terminal.say(f"Your answers are kept in {kept.path}; `carecheck assess --resume` shows the result again.")
-
-
-def _finish_draft(draft: Draft | None) -> None:
-    if draft is not None:
-        from carecheck.drafts import delete_draft
-
-        delete_draft(draft)  # the answers are in the result now; a finished draft is only a privacy risk
 
 
 def _offer_to_save(result: Result, assessor: Assessor, terminal: Terminal) -> None:

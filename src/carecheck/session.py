@@ -7,11 +7,12 @@ input > the interactive interview. With standard input not a terminal, or `--no-
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from carecheck.engine import Assessor
-from carecheck.errors import AnswersError, UsageError
+from carecheck.errors import AnswersError, CarecheckError, UsageError
 from carecheck.loading import read_answers
 
 if TYPE_CHECKING:  # the interview and drafts are loaded only when a person is asked: files start faster
@@ -117,3 +118,37 @@ def gather(
     if no_input:
         raise UsageError("no answers were given and --no-input forbids asking: pass --answers FILE")
     return Gathered(gatherer.ask({}), True, gatherer.draft)
+
+
+def start(
+    questionnaire: str | None, rules: str | None, *, resume: bool, draft_id: str | None
+) -> tuple[Assessor, Draft | None, tuple[str | None, str | None]]:
+    """The assessor to use and the draft to carry on from: a draft's own definitions win unless others are named."""
+    from carecheck.api import load_assessor
+
+    draft = None
+    if resume or draft_id is not None:
+        from carecheck.drafts import find_draft
+
+        draft = find_draft(draft_id)
+        questionnaire, rules = questionnaire or draft.questionnaire, rules or draft.rules
+    return load_assessor(questionnaire, rules), draft, (questionnaire, rules)
+
+
+def deliver(
+    gathered: Gathered, definitions: tuple[str | None, str | None], terminal: Terminal, write: Callable[[], None]
+) -> None:
+    """Write the result. If that fails after an interview, keep what the person typed in a draft; once the result
+    is written, the finished draft is deleted (it would only be a copy of health data lying about)."""
+    from carecheck.drafts import delete_draft, save_draft
+
+    try:
+        write()
+    except CarecheckError:
+        if gathered.interactive:
+            draft_id = gathered.draft.id if gathered.draft else None
+            kept = save_draft(gathered.answers, None, *definitions, draft_id=draft_id)
+            terminal.say(f"Your answers are kept in {kept.path}; `carecheck assess --resume` shows the result again.")
+        raise
+    if gathered.draft is not None:
+        delete_draft(gathered.draft)
