@@ -39,7 +39,7 @@ def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_every_command_of_the_worked_example_succeeds(example: Path) -> None:
     commands = [line for body in blocks("sh") for line in body.splitlines() if line.startswith("carecheck ")]
-    assert len(commands) == 4
+    assert len(commands) == 6
     outputs = {}
     for command in commands:
         process = run(command, example)

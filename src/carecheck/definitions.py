@@ -360,6 +360,9 @@ class RuleSet(Frozen):
     finding_care: FindingCare
     questionnaire: str = "self-assessment"
     """The questionnaire this rule set is written for: a built-in name, or a path relative to this file."""
+    extends: str | None = None
+    """A rule set this one builds on (a built-in name or a path relative to this file): entries with the same id
+    replace the base's, new ones are added, and top-level settings given here win. Resolved when the file loads."""
 
     @model_validator(mode="after")
     def _distinct_ids(self) -> RuleSet:
@@ -397,3 +400,5 @@ class LoadedRuleSet(NamedTuple):
     rules: RuleSet
     source: SourceMap
     sha256: str
+    bases: tuple[str, ...] = ()
+    """The files of the rule sets it extends, nearest first (their changes must refresh caches too)."""

@@ -612,7 +612,7 @@ def _compile_at(source_text: str, scope: Scope, source: SourceMap, path: tuple[A
         if "unknown name" in error.message:
             later = "; conditions can name only items asked before this point, scores and derived values above"
         raise DefinitionError(
-            f"in `{source_text}`{column}: {error.message}{later}", source.file, source.line(path)
+            f"in `{source_text}`{column}: {error.message}{later}", source.file_of(path), source.line(path)
         ) from None
 
 
@@ -726,7 +726,7 @@ class _RuleCompiler:
         self.source = assessor.rules.source
 
     def fail(self, message: str, path: tuple[Any, ...]) -> DefinitionError:
-        return DefinitionError(message, self.source.file, self.source.line(path))
+        return DefinitionError(message, self.source.file_of(path), self.source.line(path))
 
     def condition(self, text: str, scope: Scope, path: tuple[Any, ...]) -> Compiled:
         return _compile_at(text, scope, self.source, path)

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -327,10 +327,131 @@ def load_instrument(path: Path) -> LoadedInstrument:
     return LoadedInstrument(instrument, source)
 
 
+_KEYED_LISTS = ("criteria", "levels", "derived", "placement", "profile", "notes", "invariants")
+"""Lists of entries with ids, which `extends` merges entry by entry."""
+
+
+class _Document(NamedTuple):
+    raw: dict[str, Any]
+    lines: dict[KeyPath, int]
+    files: dict[KeyPath, str]
+    data: list[bytes]
+    bases: list[str]
+
+
+def _read_document(path: Path) -> _Document:
+    name = display_name(path)
+    data = _read_bytes(path, DefinitionError, "definition file")
+    text = _decode(data, name, DefinitionError)
+    try:
+        raw, lines = parse_yaml(text)
+    except _ParseError as fault:
+        raise DefinitionError(fault.message, name, fault.line) from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(
+            f"should be a mapping of keys such as `id:` and `version:`, not {type(raw).__name__}", name, 1
+        )
+    return _Document(raw, lines, {}, [data], [])
+
+
+def _extended(path: Path, seen: tuple[Path, ...] = ()) -> _Document:
+    """A rule set document with the rule sets it extends merged in, remembering where each part came from."""
+    child = _read_document(path)
+    base_name = child.raw.get("extends")
+    if base_name is None:
+        return child
+    name = display_name(path)
+    where = child.lines.get(("extends",))
+    if not isinstance(base_name, str):
+        raise DefinitionError("`extends` names one rule set: a built-in name or a path", name, where)
+    base_path = path.parent / base_name if (Path(base_name).suffix or "/" in base_name) else None
+    try:
+        base_path = base_path if base_path is not None else resolve("rules", base_name)
+    except UsageError as error:
+        raise DefinitionError(f"`extends`: {error.message}", name, where) from None
+    if not base_path.is_file():
+        raise DefinitionError(f"`extends`: no rule set at {base_name!r} (paths are relative to this file)", name, where)
+    if base_path.resolve() in seen:
+        raise DefinitionError("`extends` goes round in a circle back to this file", name, where)
+    base = _extended(base_path, (*seen, path.resolve()))
+    merged = _merge(base, child, display_name(base_path), base_path)
+    return merged._replace(data=base.data + child.data, bases=[str(base_path.resolve()), *base.bases])
+
+
+def _merge(base: _Document, child: _Document, base_file: str, base_path: Path) -> _Document:
+    raw: dict[str, Any] = {}
+    lines: dict[KeyPath, int] = {}
+    files: dict[KeyPath, str] = {}
+
+    def take(doc: _Document, source: KeyPath, target: KeyPath, file: str | None) -> None:
+        for key, line in doc.lines.items():
+            if key[: len(source)] == source:
+                lines[target + key[len(source) :]] = line
+        for key, origin in doc.files.items():
+            if key[: len(source)] == source:
+                files[target + key[len(source) :]] = origin
+        if file is not None:
+            files[target] = file
+
+    for key in [*base.raw, *(k for k in child.raw if k not in base.raw)]:
+        if key == "extends":
+            continue
+        if key in _KEYED_LISTS and isinstance(base.raw.get(key), list) and isinstance(child.raw.get(key), list):
+            entries, origins = _merge_entries(base.raw[key], child.raw[key])
+            raw[key] = entries
+            lines[(key,)] = child.lines[(key,)]
+            for target, (from_child, index) in enumerate(origins):
+                doc, file = (child, None) if from_child else (base, base_file)
+                take(doc, (key, index), (key, target), file)
+        elif key in child.raw:
+            raw[key] = child.raw[key]
+            take(child, (key,), (key,), None)
+        else:
+            raw[key] = base.raw[key]
+            take(base, (key,), (key,), base_file)
+    if "questionnaire" not in child.raw and isinstance(base.raw.get("questionnaire"), str):
+        named = base.raw["questionnaire"]
+        if Path(named).suffix or "/" in named:  # a path in the base is relative to the base's file
+            raw["questionnaire"] = str((base_path.parent / named).resolve())
+    lines.setdefault((), child.lines.get((), 1))
+    raw["extends"] = child.raw["extends"]  # kept, so that the loaded rule set says what it builds on
+    return _Document(raw, lines, files, [], [])
+
+
+def _merge_entries(base: list[Any], child: list[Any]) -> tuple[list[Any], list[tuple[bool, int]]]:
+    """Base entries in order, each replaced by the child's entry with the same id; the child's new ones after."""
+    child_by_id = {entry.get("id"): i for i, entry in enumerate(child) if isinstance(entry, dict)}
+    used: set[int] = set()
+    entries: list[Any] = []
+    origins: list[tuple[bool, int]] = []
+    for index, entry in enumerate(base):
+        replacement = child_by_id.get(entry.get("id")) if isinstance(entry, dict) else None
+        if replacement is not None:
+            used.add(replacement)
+            entries.append(child[replacement])
+            origins.append((True, replacement))
+        else:
+            entries.append(entry)
+            origins.append((False, index))
+    for index, entry in enumerate(child):
+        if index not in used:
+            entries.append(entry)
+            origins.append((True, index))
+    return entries, origins
+
+
 def load_rules(path: Path) -> LoadedRuleSet:
-    """Load a rule set file; raises DefinitionError naming file:line."""
-    rules, source, data = _load_model(path, RuleSet)
-    return LoadedRuleSet(rules, source, hashlib.sha256(data).hexdigest())
+    """Load a rule set file, with any rule set it `extends` merged in; raises DefinitionError naming file:line."""
+    document = _extended(path)
+    source = SourceMap(display_name(path), document.lines, document.files)
+    try:
+        rules = RuleSet.model_validate(document.raw)
+    except ValidationError as error:
+        raise DefinitionError(_validation_message(error, source)) from None
+    digest = hashlib.sha256()
+    for data in document.data:
+        digest.update(data)
+    return LoadedRuleSet(rules, source, digest.hexdigest(), tuple(document.bases))
 
 
 def iter_definition_files(paths: list[Path]) -> Iterator[tuple[str, Path]]:

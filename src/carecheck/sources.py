@@ -16,6 +16,15 @@ class SourceMap(NamedTuple):
 
     file: str
     lines: Mapping[Path, int]
+    files: Mapping[Path, str] = {}
+    """Parts of the document that came from another file (a rule set it extends), by path."""
+
+    def file_of(self, path: Sequence[Any]) -> str:
+        """The file the deepest known part of `path` came from."""
+        found = self.file
+        for end in range(1, len(path) + 1):
+            found = self.files.get(tuple(path[:end]), found)
+        return found
 
     def line(self, path: Sequence[Any]) -> int | None:
         """The line of the deepest known part of `path` (pydantic's extra path parts are skipped)."""
@@ -30,7 +39,8 @@ class SourceMap(NamedTuple):
 
     def where(self, path: Sequence[Any]) -> str:
         line = self.line(path)
-        return f"{self.file}:{line}" if line else self.file
+        file = self.file_of(path)
+        return f"{file}:{line}" if line else file
 
 
 def dotted(path: Sequence[Any]) -> str:

@@ -1,0 +1,104 @@
+"""A rule set that builds on another: entries merged by id, faults named in the file they come from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carecheck import load_assessor
+from carecheck.api import load_pair
+from carecheck.errors import DefinitionError
+from carecheck.loading import builtin_folder, load_rules
+from conftest import baseline_answers, with_gad7
+
+CHILD = """extends: {base}
+id: riverside
+version: "1.0"
+title: Riverside Clinic policy
+placement:
+  - id: mh-moderate
+    when: "(phq9 >= 10 and phq9 <= 14) or (gad7 >= 10 and gad7 <= 14)"
+    level: iop
+    reason: Riverside offers its structured program for moderate mood or anxiety symptoms.
+    criteria: [{criterion}]
+  - id: young-adult-use
+    when: "age < 25 and use_severity >= 2"
+    level: iop
+    reason: Young adults with this level of use do better with more structure.
+    criteria: [iop-more-than-weekly]
+"""
+
+
+def child(tmp_path: Path, base: str = "level-of-care", criterion: str = "iop-more-than-weekly") -> Path:
+    path = tmp_path / "riverside.yaml"
+    path.write_text(CHILD.format(base=base, criterion=criterion))
+    return path
+
+
+def test_entries_with_the_same_id_replace_the_bases_and_new_ones_are_added(tmp_path: Path) -> None:
+    loaded = load_rules(child(tmp_path))
+    rules = loaded.rules
+    ids = [rule.id for rule in rules.placement]
+    assert len(ids) == 23
+    assert ids.index("mh-moderate") == 11  # in the base's place
+    assert ids[-1] == "young-adult-use"
+    assert rules.extends == "level-of-care"
+    assert rules.id == "riverside"
+    assert rules.disclaimer == load_rules(builtin_folder("rules") / "level-of-care.yaml").rules.disclaimer
+    assessor = load_assessor(rules=str(tmp_path / "riverside.yaml"))
+    assert assessor.assess(with_gad7(11)).level == "iop"
+    assert load_assessor().assess(with_gad7(11)).level == "outpatient"  # the built-in policy is untouched
+
+
+def test_a_fault_in_the_extending_file_names_its_own_line(tmp_path: Path) -> None:
+    path = child(tmp_path, criterion="iop-more-than-weeklyy")
+    with pytest.raises(DefinitionError) as caught:
+        load_assessor(rules=str(path))
+    assert caught.value.message.startswith(f"{path}:10: no criterion is called 'iop-more-than-weeklyy'")
+
+
+def test_a_fault_inherited_from_the_base_names_the_base_file(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    text = (builtin_folder("rules") / "level-of-care.yaml").read_text()
+    base.write_text(text.replace('    when: "psychosis"', '    when: "psychosys"', 1))
+    with pytest.raises(DefinitionError) as caught:
+        load_assessor(rules=str(child(tmp_path, base="base.yaml")))
+    line = next(n for n, row in enumerate(base.read_text().splitlines(), 1) if "psychosys" in row)
+    assert caught.value.message.startswith(f"{base}:{line}: in `psychosys`")
+
+
+def test_a_circle_of_extends_and_a_missing_base_are_load_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\nid: a\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nid: b\n")
+    with pytest.raises(DefinitionError, match="goes round in a circle"):
+        load_rules(tmp_path / "a.yaml")
+    with pytest.raises(DefinitionError, match=r"riverside.yaml:1: `extends`: no rule set at 'nowhere.yaml'"):
+        load_rules(child(tmp_path, base="nowhere.yaml"))
+
+
+def test_a_relative_questionnaire_in_the_base_stays_relative_to_the_base(tmp_path: Path) -> None:
+    source = builtin_folder("questionnaires")
+    clinic = tmp_path / "clinic"
+    for item in source.rglob("*.yaml"):
+        target = clinic / "questionnaires" / item.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(item.read_text())
+    base = clinic / "base-rules.yaml"
+    text = (builtin_folder("rules") / "level-of-care.yaml").read_text()
+    base.write_text(text + "\nquestionnaire: questionnaires/self-assessment.yaml\n")
+    elsewhere = tmp_path / "teams"
+    elsewhere.mkdir()
+    path = child(elsewhere, base="../clinic/base-rules.yaml")
+    questionnaire, _ = load_pair(None, str(path))
+    assert questionnaire.source.file.endswith("clinic/questionnaires/self-assessment.yaml")
+
+
+def test_an_edited_base_refreshes_the_cache(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text((builtin_folder("rules") / "level-of-care.yaml").read_text())
+    path = child(tmp_path, base="base.yaml")
+    before = load_assessor(rules=str(path)).assess(baseline_answers()).rules.sha256
+    base.write_text(base.read_text() + "\n# edited\n")
+    after = load_assessor(rules=str(path)).assess(baseline_answers()).rules.sha256
+    assert before != after
