@@ -102,3 +102,18 @@ def test_an_edited_base_refreshes_the_cache(tmp_path: Path) -> None:
     base.write_text(base.read_text() + "\n# edited\n")
     after = load_assessor(rules=str(path)).assess(baseline_answers()).rules.sha256
     assert before != after
+
+
+def test_validate_knows_a_rule_set_that_only_extends(tmp_path: Path) -> None:
+    from carecheck.checking import validate_files
+
+    path = tmp_path / "only-invariants.yaml"
+    path.write_text(
+        "extends: level-of-care\nid: strict\nversion: '1'\ntitle: Strict\ninvariants:\n"
+        "  - id: psychosis-is-day-treatment-or-more\n    description: Psychosis gets at least day treatment.\n"
+        "    when: \"psychosis\"\n    expect: \"level == 'php' or level == 'inpatient'\"\n"
+    )
+    report: list[str] = []
+    assert validate_files([path], report.append) == 0, report
+    assert report[0].startswith("ok: ")
+    assert "rule set strict" in report[0]

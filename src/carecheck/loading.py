@@ -461,8 +461,11 @@ def iter_definition_files(paths: list[Path]) -> Iterator[tuple[str, Path]]:
         for file in files:
             if not file.is_file():
                 raise UsageError(f"{file}: no such file or folder")
-            text = file.read_text(encoding="utf-8", errors="replace")
-            kind = "rules" if "\nplacement:" in f"\n{text}" else "questionnaires"
-            if "\nscoring:" in f"\n{text}" and "\nsections:" not in f"\n{text}":
+            text = "\n" + file.read_text(encoding="utf-8", errors="replace")
+            if "\nplacement:" in text or "\nextends:" in text:
+                kind = "rules"
+            elif "\nscoring:" in text and "\nsections:" not in text:
                 kind = "instruments"
+            else:
+                kind = "questionnaires"
             yield kind, file
