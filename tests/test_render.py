@@ -143,3 +143,12 @@ def test_lower_levels_ruled_out_by_the_same_reasons_share_one_line(assessor: Ass
     assert (
         "- Outpatient counseling, Intensive outpatient program (IOP) or Partial hospitalization program (PHP): " in text
     )
+
+
+def test_reasons_quote_answers_by_their_short_names_not_their_ids(assessor: Assessor) -> None:
+    result = assessor.assess(with_alcohol(9, use_days=25, withdrawal_history="severe"))
+    text = render_result(result, assessor, Format.TEXT, width=300)
+    assert "days of use in the past 30: 25" in text
+    assert "withdrawal when cutting down before: severe" in text
+    assert "use_days" not in text
+    assert "withdrawal_history" not in text

@@ -53,6 +53,8 @@ number, a later choice in the list, yes rather than no, or more choices ticked; 
 
 class _Item(Frozen):
     id: Identifier
+    label: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    """A short name a person can read, used where a result quotes the answer ("days of use in the past month")."""
     prompt: Prose
     help: Prose | None = None
     required: bool = True

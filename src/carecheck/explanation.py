@@ -173,7 +173,8 @@ class _Explainer:
             label = None
             if isinstance(definition, ChoiceItem):
                 label = next((c.label for c in definition.choices if c.value == value), None)
-            phrases.append(f"{item_id}: {_say(value)}" + (f" ({label})" if label and label != str(value) else ""))
+            name = definition.label or item_id  # a person reads the short name; a program reads `items`
+            phrases.append(f"{name}: {_say(value)}" + (f" ({label})" if label and label != str(value) else ""))
         return tuple(phrases)
 
     def score_phrase(self, instrument_id: str) -> str:
