@@ -1,8 +1,8 @@
 """Fuzzing: whatever the answers, answer files, questionnaires or rule sets, carecheck ends with a result or one of
 the contract's errors, never a traceback.
 
-Example counts stay modest for CI; CARECHECK_FUZZ_EXAMPLES raises them for a longer hunt. The per-example deadline
-only catches hangs (an alias bomb, a runaway loop), not slowness, so a slow machine still passes.
+Example counts stay modest for CI; CARECHECK_FUZZ_EXAMPLES raises them for a longer hunt. There is no per-example
+deadline (tests carry no timings); the loaders' size, depth and node limits are what bound the work.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from conftest import baseline_answers
 EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
     max_examples=EXAMPLES,
-    deadline=10_000,
+    deadline=None,  # no timings in tests: hangs are bounded by the loaders' size, depth and node limits instead
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=os.environ.get("CARECHECK_FUZZ_RANDOM") != "1",
 )
