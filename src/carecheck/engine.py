@@ -249,7 +249,8 @@ class CompiledInstrument(NamedTuple):
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_.]*)\}")
 
 
-def _say(value: Any) -> str:
+def say_value(value: Any) -> str:
+    """An answer or derived value in words: yes/no, a list joined, 'not answered' for an absent one."""
     if value is None:
         return "not answered"
     if isinstance(value, bool):
@@ -517,7 +518,7 @@ class Assessor:
     def _say(self, name: str, value: Any) -> str:
         if name in self._level_valued and value in self.level_names:
             return self.level_names[value]
-        return _say(value)
+        return say_value(value)
 
     _level_valued: frozenset[str]
     _placement_plan: tuple[tuple[Evaluate, CompiledRule], ...]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from carecheck.definitions import ChoiceItem, Level, SafetyText
-from carecheck.engine import Assessor
+from carecheck.engine import Assessor, say_value
 from carecheck.result import Reason, Result
 
 
@@ -131,14 +131,6 @@ def _first_sentence(text: str) -> str:
     return text
 
 
-def _say(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, tuple):
-        return ", ".join(value) if value else "none"
-    return str(value)
-
-
 class _Explainer:
     def __init__(self, result: Result, assessor: Assessor) -> None:
         self.result = result
@@ -174,7 +166,7 @@ class _Explainer:
             if isinstance(definition, ChoiceItem):
                 label = next((c.label for c in definition.choices if c.value == value), None)
             name = definition.label or item_id  # a person reads the short name; a program reads `items`
-            phrases.append(f"{name}: {_say(value)}" + (f" ({label})" if label and label != str(value) else ""))
+            phrases.append(f"{name}: {say_value(value)}" + (f" ({label})" if label and label != str(value) else ""))
         return tuple(phrases)
 
     def score_phrase(self, instrument_id: str) -> str:

@@ -278,20 +278,10 @@ _UNION_TAGS = {"integer", "boolean", "choice", "multi", "text", "str", "int", "b
 
 
 def _load_model(path: Path, model: type[Any]) -> tuple[Any, SourceMap, bytes]:
-    name = display_name(path)
-    data = _read_bytes(path, DefinitionError, "definition file")
-    text = _decode(data, name, DefinitionError)
+    document = _read_document(path)
+    source = SourceMap(display_name(path), document.lines)
     try:
-        raw, lines = parse_yaml(text)
-    except _ParseError as fault:
-        raise DefinitionError(fault.message, name, fault.line) from None
-    source = SourceMap(name, lines)
-    if not isinstance(raw, dict):
-        raise DefinitionError(
-            f"should be a mapping of keys such as `id:` and `version:`, not {type(raw).__name__}", name, 1
-        )
-    try:
-        return model.model_validate(raw), source, data
+        return model.model_validate(document.raw), source, document.data[0]
     except ValidationError as error:
         raise DefinitionError(_validation_message(error, source)) from None
 
