@@ -1,0 +1,151 @@
+"""A counselor's intake as data: a scored assessment, who and when, the counselor's own decision, and a record that
+carries everything a report needs, so that it reads the same years later when the definitions have changed.
+
+Pure: the caller supplies the clock, the client and counselor, and stores the record (see `records`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from carecheck.definitions import ChoiceItem, Level, MultiChoiceItem
+from carecheck.engine import Assessor, say_value
+from carecheck.errors import UsageError
+from carecheck.explanation import Explanation, explain, safety_dict
+from carecheck.result import Result, result_to_dict
+
+RECORD_VERSION = "1"
+"""The shape of a stored record document; bump it (with a migration in `records`) when the shape changes."""
+
+MAX_REASON_LENGTH = 2000
+MAX_CLIENT_LENGTH = 64
+
+
+class Override(NamedTuple):
+    """The counselor's clinical decision to place at another level than the computed one, and why."""
+
+    level: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"level": self.level, "reason": self.reason}
+
+
+def check_client(client: str) -> str:
+    """A client id as given, refused when empty, too long, or holding control characters (it is shown in reports)."""
+    cleaned = client.strip()
+    if not cleaned:
+        raise UsageError("--client is empty: give the client's id as your service records it, such as C-1024")
+    if len(cleaned) > MAX_CLIENT_LENGTH:
+        raise UsageError(f"--client is {len(cleaned)} characters long; a client id has at most {MAX_CLIENT_LENGTH}")
+    if any(not character.isprintable() for character in cleaned):
+        raise UsageError("--client holds a control character; use letters, digits and punctuation only")
+    return cleaned
+
+
+def check_override(assessor: Assessor, computed: str, level: str | None, reason: str | None) -> Override | None:
+    """The counselor's override, checked: a level the rule set knows, other than the computed one, with a reason."""
+    if level is None:
+        if reason:
+            raise UsageError("--reason goes with --override LEVEL: name the level you chose, or leave out --reason")
+        return None
+    if level not in assessor.levels:
+        raise UsageError(f"--override {level!r} is not a level; choose one of: {', '.join(assessor.levels)}")
+    if level == computed:
+        raise UsageError(f"the computed level is already {level!r}: leave out --override to accept it")
+    cleaned = (reason or "").strip()
+    if not cleaned:
+        raise UsageError(
+            "--override needs --reason: say in a sentence why this client needs another level than the computed one"
+        )
+    if len(cleaned) > MAX_REASON_LENGTH:
+        raise UsageError(f"--reason is {len(cleaned)} characters long; keep it under {MAX_REASON_LENGTH}")
+    return Override(level, cleaned)
+
+
+def _plain(value: Any) -> Any:
+    """An explanation (NamedTuples, tuples, a level definition) as JSON-ready data."""
+    if isinstance(value, Level):
+        return {
+            "id": value.id,
+            "name": value.name,
+            "summary": value.summary,
+            "setting": value.setting,
+            "typical_week": value.typical_week,
+            "hours_per_week": value.hours_per_week,
+        }
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {field: _plain(getattr(value, field)) for field in value._fields}
+    if isinstance(value, (tuple, list)):
+        return [_plain(entry) for entry in value]
+    return value
+
+
+def answer_entries(result: Result, assessor: Assessor) -> list[dict[str, Any]]:
+    """Every answered item in questionnaire order, with its wording and the answer in words (for reports and FHIR)."""
+    entries: list[dict[str, Any]] = []
+    titles = {section.id: section.title for section in assessor.questionnaire.questionnaire.sections}
+    for compiled in assessor.items:
+        value = result.answers.get(compiled.id)
+        if value is None:
+            continue
+        item = compiled.definition
+        display: str | list[str]
+        if isinstance(item, ChoiceItem):
+            display = next(str(c.label) for c in item.choices if c.value == value)
+        elif isinstance(item, MultiChoiceItem):
+            display = [str(c.label) for c in item.choices if c.value in value]
+        else:
+            display = say_value(value)
+        entries.append(
+            {
+                "id": compiled.id,
+                "section": titles.get(compiled.section, compiled.section),
+                "type": item.type,
+                "label": item.label or compiled.id,
+                "prompt": item.prompt,
+                "value": list(value) if isinstance(value, tuple) else value,
+                "display": display,
+            }
+        )
+    return entries
+
+
+def build_record(
+    assessor: Assessor,
+    result: Result,
+    *,
+    client: str,
+    counselor: str | None,
+    created: str,
+    override: Override | None,
+    carecheck_version: str,
+) -> dict[str, Any]:
+    """A self-contained intake record: the contract's result, the computed and chosen levels (the computed one is
+    always kept), the answers in words, and the explanation a report is drawn from. `id` is set when it is stored."""
+    explanation: Explanation = explain(result, assessor)
+    questionnaire = assessor.questionnaire.questionnaire
+    rules = assessor.rules.rules
+    return {
+        "record_version": RECORD_VERSION,
+        "id": None,
+        "client": client,
+        "counselor": counselor,
+        "created": created,
+        "carecheck": carecheck_version,
+        "computed_level": result.level,
+        "chosen_level": override.level if override else result.level,
+        "override": override.as_dict() if override else None,
+        "level_names": dict(assessor.level_names),
+        "titles": {"questionnaire": questionnaire.title, "rules": rules.title},
+        "result": result_to_dict(result, safety_dict(result, assessor), rules.disclaimer),
+        "answers": answer_entries(result, assessor),
+        "explanation": _plain(explanation),
+    }
+
+
+def chosen_level(record: Mapping[str, Any]) -> str:
+    """The level the counselor placed at: the override's when there is one, else the computed level."""
+    override = record.get("override")
+    return str(override["level"]) if override else str(record["computed_level"])
