@@ -238,6 +238,11 @@ def test_every_command_is_documented_in_the_readme() -> None:
     names = [
         command.name or (command.callback.__name__ if command.callback else "") for command in app.registered_commands
     ]
-    assert len(names) == 9
+    assert len(names) == 10
     for name in names:
         assert f"carecheck {name}" in readme, name
+    groups = {group.typer_instance.info.name: group.typer_instance for group in app.registered_groups}
+    assert set(groups) == {"records"}
+    for name, group in groups.items():
+        for command in group.registered_commands:
+            assert f"carecheck {name} {command.name}" in readme, f"{name} {command.name}"

@@ -26,7 +26,7 @@ def _load(questionnaire_path: Path | None, rules_path: Path) -> tuple[Pair, list
         relative = rules_path.parent / named
         questionnaire_path = relative if relative.suffix in (".yaml", ".yml") else resolve("questionnaires", named)
     loaded = load_questionnaire(questionnaire_path)
-    files = [rules_path, *map(Path, loaded_rules.bases), questionnaire_path]
+    files = [rules_path, *map(Path, loaded_rules.bases), questionnaire_path, *map(Path, loaded.bases)]
     files += [questionnaire_path.parent / path for path in loaded.questionnaire.instruments.values()]
     return (loaded, loaded_rules), files
 

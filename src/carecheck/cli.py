@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
 import typer
 
 from carecheck import __version__
-from carecheck.formats import BatchInput, BatchOutput, Format
+from carecheck.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat
 
 if TYPE_CHECKING:
+    from carecheck.clinic import Intake
     from carecheck.engine import Assessor, CompiledQuestionnaire
     from carecheck.result import Result
     from carecheck.terminal import Terminal
@@ -188,6 +189,202 @@ def assess(
         )
         if gathered.interactive and output is None and fmt is Format.TEXT:
             _offer_to_save(result, assessor, terminal)
+
+
+DatabaseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        metavar="FILE",
+        help="The records database [default: $CARECHECK_DB, else records.sqlite3 in carecheck's data folder]",
+    ),
+]
+
+
+@app.command()
+def intake(
+    client: Annotated[str, typer.Option("--client", "-c", metavar="ID", help="The client's id in your service.")],
+    counselor: Annotated[
+        str | None, typer.Option("--counselor", metavar="NAME", help="Who ran the intake (shown on the report).")
+    ] = None,
+    answers: Annotated[
+        str | None,
+        typer.Option("--answers", "-a", metavar="FILE", help="An answer file, YAML or JSON; - for standard input."),
+    ] = None,
+    override: Annotated[
+        str | None,
+        typer.Option("--override", metavar="LEVEL", help="Place at this level instead of the computed one."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", metavar="TEXT", help="Why (required with --override).")
+    ] = None,
+    fmt: FormatOption = Format.TEXT,
+    output: OutputOption = None,
+    db: DatabaseOption = None,
+    questionnaire: QuestionnaireOption = None,
+    rules: RulesOption = None,
+    plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Carry on from the newest saved draft.")] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask anything; fail instead.")] = False,
+) -> None:
+    """A counselor's intake: the self-assessment plus clinician items, an optional override with a reason, stored
+    as a record (`carecheck records`)."""
+    with _boundary(fmt), _interrupts():
+        from carecheck.clinic import INTAKE_DEFINITIONS, take_intake
+        from carecheck.session import deliver, gather, start
+
+        assessor, resumed, definitions = start(questionnaire, rules or INTAKE_DEFINITIONS, resume=resume, draft_id=None)
+        width, color = _screen(plain, output is not None)
+        terminal = _terminal(width, color)
+        gathered = gather(
+            assessor,
+            terminal,
+            source=answers,
+            resume=resumed,
+            ask_missing=False,
+            no_input=no_input,
+            definitions=definitions,
+        )
+        can_ask = not no_input and sys.stdin.isatty() and answers != "-"
+        taken = take_intake(
+            assessor,
+            gathered,
+            terminal,
+            client=client,
+            counselor=counselor,
+            override_level=override,
+            reason=reason,
+            db=db,
+            can_ask=can_ask,
+        )
+        _warn(taken.result.warnings)
+        deliver(gathered, definitions, terminal, lambda: _emit(_intake_output(taken, fmt, width, color, plain), output))
+        _say_error(f"saved as record {taken.record['id']} (`carecheck records show {taken.record['id']}`)")
+
+
+def _intake_output(taken: Intake, fmt: Format, width: int, color: bool, plain: bool) -> str:
+    from carecheck.clinic import export_record
+    from carecheck.render import render_intake_text
+
+    if fmt is Format.TEXT:
+        return render_intake_text(taken.record, taken.result, taken.assessor, width, color, plain)
+    return export_record(taken.record, ExportFormat(fmt.value))
+
+
+records_app = typer.Typer(
+    name="records",
+    help="Stored intake records: list, show, export, compare and delete.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(records_app)
+
+RecordArgument = Annotated[str, typer.Argument(metavar="ID", help="A record id, as `carecheck records list` shows.")]
+
+
+@records_app.command("list")
+def records_list(
+    client: Annotated[str | None, typer.Option("--client", "-c", metavar="ID", help="Only this client's.")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.TEXT,
+    db: DatabaseOption = None,
+) -> None:
+    """List intake records, newest first."""
+    with _boundary():
+        import json
+
+        from carecheck.records import open_records
+
+        with open_records(db, create=False) as records:
+            found = records.list(client)
+        if fmt is ListFormat.JSON:
+            _emit(json.dumps([row._asdict() for row in found], ensure_ascii=False) + "\n", None)
+            return
+        from carecheck.safetext import literal
+
+        for row in found:
+            chosen = row.chosen_level if row.chosen_level == row.computed_level else f"{row.chosen_level} (override)"
+            urgent = "  URGENT" if row.urgent else ""
+            counselor = literal(row.counselor or "-")
+            typer.echo(f"{row.id:>5}  {row.created}  {literal(row.client)}  {counselor}  {chosen}{urgent}")
+        if not found:
+            _say_error("no records" + (f" for client {client}" if client else ""))
+
+
+@records_app.command("show")
+def records_show(record: RecordArgument, db: DatabaseOption = None) -> None:
+    """Show one record as a readable report (Markdown text)."""
+    _export(record, ExportFormat.MARKDOWN, None, db)
+
+
+@records_app.command("export")
+def records_export(
+    record: RecordArgument,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="json, markdown or html (the chart report), or fhir.")
+    ] = ExportFormat.JSON,
+    output: OutputOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Export one record: JSON, a chart report in Markdown or HTML, or a FHIR bundle for an EHR."""
+    _export(record, fmt, output, db)
+
+
+def _export(record: str, fmt: ExportFormat, output: Path | None, db: Path | None) -> None:
+    with _boundary():
+        from carecheck.clinic import export_record, parse_record_id
+        from carecheck.records import open_records
+
+        with open_records(db, create=False) as records:
+            document = records.get(parse_record_id(record))
+        _emit(export_record(document, fmt), output)
+
+
+@records_app.command("compare")
+def records_compare(
+    first: RecordArgument,
+    second: RecordArgument,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.TEXT,
+    db: DatabaseOption = None,
+) -> None:
+    """Compare two intakes (a reassessment): levels and scores side by side, changes marked."""
+    with _boundary():
+        import json
+
+        from carecheck.clinic import comparison_text, parse_record_id
+        from carecheck.intake import compare_records
+        from carecheck.records import open_records
+
+        ids = parse_record_id(first), parse_record_id(second)
+        with open_records(db, create=False) as records:
+            changes = compare_records(records.get(ids[0]), records.get(ids[1]))
+        as_json = json.dumps([c._asdict() for c in changes], ensure_ascii=False) + "\n"
+        _emit(as_json if fmt is ListFormat.JSON else comparison_text(*ids, changes), None)
+
+
+@records_app.command("delete")
+def records_delete(
+    record: RecordArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking first.")] = False,
+    db: DatabaseOption = None,
+) -> None:
+    """Delete one record for good (it cannot be brought back)."""
+    with _boundary():
+        from carecheck.clinic import parse_record_id
+        from carecheck.errors import UsageError
+        from carecheck.records import open_records
+
+        record_id = parse_record_id(record)
+        with open_records(db, create=False) as records:
+            found = records.get(record_id)
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise UsageError("deleting needs a yes: pass --yes, or run it in a terminal to be asked")
+                question = f"Delete record {record_id} (client {found['client']}, {found['created']}) for good?"
+                if not typer.confirm(question, default=False, err=True):
+                    _say_error("nothing deleted")
+                    return
+            records.delete(record_id)
+        _say_error(f"deleted record {record_id}")
 
 
 def _questionnaire_or_assessor(questionnaire: str | None, rules: str | None) -> CompiledQuestionnaire | Assessor:

@@ -194,6 +194,10 @@ class Questionnaire(Frozen):
     instruments: dict[Identifier, str] = {}
     """Instrument id -> file path, relative to the questionnaire file."""
     sections: Annotated[list[Section], Field(min_length=1)]
+    extends: str | None = None
+    """A questionnaire this one builds on (a built-in name or a path relative to this file): its instruments and
+    sections are included, a section with the same id replaces the base's, new ones are added after, and top-level
+    settings given here win. Resolved when the file loads."""
 
 
 # --- rule sets ----------------------------------------------------------------------------------------------------
@@ -396,6 +400,8 @@ class LoadedQuestionnaire(NamedTuple):
     source: SourceMap
     instruments: dict[str, LoadedInstrument]
     sha256: str
+    bases: tuple[str, ...] = ()
+    """The files of the questionnaires it extends, nearest first (their changes must refresh caches too)."""
 
 
 class LoadedRuleSet(NamedTuple):

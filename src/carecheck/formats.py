@@ -22,3 +22,17 @@ class BatchInput(StrEnum):
 class BatchOutput(StrEnum):
     JSON = "json"
     CSV = "csv"
+
+
+class ExportFormat(StrEnum):
+    """How a stored intake record is exported: the record itself, a chart report, or FHIR for an EHR."""
+
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    FHIR = "fhir"
+
+
+class ListFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"

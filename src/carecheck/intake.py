@@ -149,3 +149,45 @@ def chosen_level(record: Mapping[str, Any]) -> str:
     """The level the counselor placed at: the override's when there is one, else the computed level."""
     override = record.get("override")
     return str(override["level"]) if override else str(record["computed_level"])
+
+
+class Change(NamedTuple):
+    """One line of a comparison: what it is, its value in the earlier and the later record, and whether it moved."""
+
+    what: str
+    before: str
+    after: str
+    changed: bool
+
+
+def _score_words(score: Mapping[str, Any] | None) -> str:
+    return f"{score['total']} ({score['band']})" if score else "not asked"
+
+
+def compare_records(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> list[Change]:
+    """Level and score changes between two intakes (a reassessment), side by side, in a fixed order."""
+    names = {**earlier.get("level_names", {}), **later.get("level_names", {})}
+
+    def level(record: Mapping[str, Any], key: str) -> str:
+        return str(names.get(record[key], record[key]))
+
+    rows = [
+        ("date", str(earlier["created"]), str(later["created"])),
+        ("computed level", level(earlier, "computed_level"), level(later, "computed_level")),
+        ("chosen level", level(earlier, "chosen_level"), level(later, "chosen_level")),
+        ("crisis help (urgent)", say_value(earlier["result"]["urgent"]), say_value(later["result"]["urgent"])),
+        (
+            "screen positive",
+            say_value(earlier["result"]["screen_positive"]),
+            say_value(later["result"]["screen_positive"]),
+        ),
+    ]
+    scores_before, scores_after = earlier["result"]["scores"], later["result"]["scores"]
+    for instrument in [*scores_before, *(k for k in scores_after if k not in scores_before)]:
+        rows.append(
+            (instrument, _score_words(scores_before.get(instrument)), _score_words(scores_after.get(instrument)))
+        )
+    profile_before, profile_after = earlier["result"].get("profile", {}), later["result"].get("profile", {})
+    for area in [*profile_before, *(k for k in profile_after if k not in profile_before)]:
+        rows.append((f"profile: {area}", str(profile_before.get(area, "-")), str(profile_after.get(area, "-"))))
+    return [Change(what, before, after, before != after and what != "date") for what, before, after in rows]

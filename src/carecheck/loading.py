@@ -287,28 +287,33 @@ def _load_model(path: Path, model: type[Any]) -> tuple[Any, SourceMap, bytes]:
 
 
 def load_questionnaire(path: Path) -> LoadedQuestionnaire:
-    """Load a questionnaire file and the instrument files it includes; raises DefinitionError naming file:line."""
-    questionnaire, source, data = _load_model(path, Questionnaire)
-    digest = hashlib.sha256(data)
+    """Load a questionnaire file, with any questionnaire it `extends` merged in, and the instrument files it
+    includes; raises DefinitionError naming file:line."""
+    document = _extended(path, "questionnaires")
+    source = SourceMap(display_name(path), document.lines, document.files)
+    try:
+        questionnaire = Questionnaire.model_validate(document.raw)
+    except ValidationError as error:
+        raise DefinitionError(_validation_message(error, source)) from None
+    digest = hashlib.sha256()
+    for data in document.data:
+        digest.update(data)
     instruments: dict[str, LoadedInstrument] = {}
     for instrument_id, relative in questionnaire.instruments.items():
         instrument_path = path.parent / relative
+        where = (source.file_of(("instruments", instrument_id)), source.line(("instruments", instrument_id)))
         if not instrument_path.is_file():
             raise DefinitionError(
-                f"instrument {instrument_id!r}: no file at {relative!r} (paths are relative to this file)",
-                source.file,
-                source.line(("instruments", instrument_id)),
+                f"instrument {instrument_id!r}: no file at {relative!r} (paths are relative to this file)", *where
             )
         instrument, instrument_source, instrument_data = _load_model(instrument_path, Instrument)
         if instrument.id != instrument_id:
             raise DefinitionError(
-                f"instrument {instrument_id!r} points at a file whose id is {instrument.id!r}; make them agree",
-                source.file,
-                source.line(("instruments", instrument_id)),
+                f"instrument {instrument_id!r} points at a file whose id is {instrument.id!r}; make them agree", *where
             )
         digest.update(instrument_data)
         instruments[instrument_id] = LoadedInstrument(instrument, instrument_source)
-    return LoadedQuestionnaire(questionnaire, source, instruments, digest.hexdigest())
+    return LoadedQuestionnaire(questionnaire, source, instruments, digest.hexdigest(), tuple(document.bases))
 
 
 def load_instrument(path: Path) -> LoadedInstrument:
@@ -317,8 +322,24 @@ def load_instrument(path: Path) -> LoadedInstrument:
     return LoadedInstrument(instrument, source)
 
 
-_KEYED_LISTS = ("criteria", "levels", "derived", "placement", "profile", "notes", "invariants")
+_KEYED_LISTS: dict[str, frozenset[KeyPath]] = {
+    "rules": frozenset(
+        [
+            *[("criteria",), ("levels",), ("derived",), ("placement",), ("profile",), ("notes",), ("invariants",)],
+            *[("suggestions", "programs"), ("suggestions", "modalities")],
+        ]
+    ),
+    "questionnaires": frozenset([("sections",)]),
+}
 """Lists of entries with ids, which `extends` merges entry by entry."""
+
+_MERGED_MAPPINGS: dict[str, frozenset[KeyPath]] = {
+    "rules": frozenset([("suggestions",)]),
+    "questionnaires": frozenset([("instruments",)]),
+}
+"""Mappings that `extends` merges key by key (any other key given in the extending file replaces the base's)."""
+
+_KIND_WORDS = {"rules": "rule set", "questionnaires": "questionnaire"}
 
 
 class _Document(NamedTuple):
@@ -344,34 +365,56 @@ def _read_document(path: Path) -> _Document:
     return _Document(raw, lines, {}, [data], [])
 
 
-def _extended(path: Path, seen: tuple[Path, ...] = ()) -> _Document:
-    """A rule set document with the rule sets it extends merged in, remembering where each part came from."""
+def _extended(path: Path, kind: str, seen: tuple[Path, ...] = ()) -> _Document:
+    """A rule set or questionnaire document with what it extends merged in, remembering where each part came from."""
     child = _read_document(path)
     base_name = child.raw.get("extends")
     if base_name is None:
         return child
     name = display_name(path)
     where = child.lines.get(("extends",))
+    word = _KIND_WORDS[kind]
     if not isinstance(base_name, str):
-        raise DefinitionError("`extends` names one rule set: a built-in name or a path", name, where)
+        raise DefinitionError(f"`extends` names one {word}: a built-in name or a path", name, where)
     base_path = path.parent / base_name if (Path(base_name).suffix or "/" in base_name) else None
     try:
-        base_path = base_path if base_path is not None else resolve("rules", base_name)
+        base_path = base_path if base_path is not None else resolve(kind, base_name)
     except UsageError as error:
         raise DefinitionError(f"`extends`: {error.message}", name, where) from None
     if not base_path.is_file():
-        raise DefinitionError(f"`extends`: no rule set at {base_name!r} (paths are relative to this file)", name, where)
+        raise DefinitionError(f"`extends`: no {word} at {base_name!r} (paths are relative to this file)", name, where)
     if base_path.resolve() in seen:
         raise DefinitionError("`extends` goes round in a circle back to this file", name, where)
-    base = _extended(base_path, (*seen, path.resolve()))
-    merged = _merge(base, child, display_name(base_path), base_path)
+    base = _extended(base_path, kind, (*seen, path.resolve()))
+    merged = _merge(base, child, display_name(base_path), kind)
+    _anchor_base_paths(merged, child, base_path, kind)
     return merged._replace(data=base.data + child.data, bases=[str(base_path.resolve()), *base.bases])
 
 
-def _merge(base: _Document, child: _Document, base_file: str, base_path: Path) -> _Document:
+def _anchor_base_paths(merged: _Document, child: _Document, base_path: Path, kind: str) -> None:
+    """Paths the base file gives are relative to the base file: make them absolute before they move."""
+
+    def anchored(named: str) -> str:
+        return str((base_path.parent / named).resolve()) if (Path(named).suffix or "/" in named) else named
+
+    if kind == "rules":
+        named = merged.raw.get("questionnaire")
+        if "questionnaire" not in child.raw and isinstance(named, str):
+            merged.raw["questionnaire"] = anchored(named)
+        return
+    instruments = merged.raw.get("instruments")
+    given = child.raw.get("instruments")
+    if isinstance(instruments, dict):
+        for key, relative in instruments.items():
+            if isinstance(relative, str) and not (isinstance(given, dict) and key in given):
+                instruments[key] = str((base_path.parent / relative).resolve())
+
+
+def _merge(base: _Document, child: _Document, base_file: str, kind: str) -> _Document:
     raw: dict[str, Any] = {}
     lines: dict[KeyPath, int] = {}
     files: dict[KeyPath, str] = {}
+    keyed, mappings = _KEYED_LISTS[kind], _MERGED_MAPPINGS[kind]
 
     def take(doc: _Document, source: KeyPath, target: KeyPath, file: str | None) -> None:
         for key, line in doc.lines.items():
@@ -383,28 +426,33 @@ def _merge(base: _Document, child: _Document, base_file: str, base_path: Path) -
         if file is not None:
             files[target] = file
 
-    for key in [*base.raw, *(k for k in child.raw if k not in base.raw)]:
-        if key == "extends":
-            continue
-        if key in _KEYED_LISTS and isinstance(base.raw.get(key), list) and isinstance(child.raw.get(key), list):
-            entries, origins = _merge_entries(base.raw[key], child.raw[key])
-            raw[key] = entries
-            lines[(key,)] = child.lines[(key,)]
-            for target, (from_child, index) in enumerate(origins):
-                doc, file = (child, None) if from_child else (base, base_file)
-                take(doc, (key, index), (key, target), file)
-        elif key in child.raw:
-            raw[key] = child.raw[key]
-            take(child, (key,), (key,), None)
-        else:
-            raw[key] = base.raw[key]
-            take(base, (key,), (key,), base_file)
-    if "questionnaire" not in child.raw and isinstance(base.raw.get("questionnaire"), str):
-        named = base.raw["questionnaire"]
-        if Path(named).suffix or "/" in named:  # a path in the base is relative to the base's file
-            raw["questionnaire"] = str((base_path.parent / named).resolve())
+    def merge(path: KeyPath, base_map: dict[str, Any], child_map: dict[str, Any], out: dict[str, Any]) -> None:
+        for key in [*base_map, *(k for k in child_map if k not in base_map)]:
+            here = (*path, key)
+            if here == ("extends",):
+                continue
+            both = key in base_map and key in child_map
+            if both and here in keyed and isinstance(base_map[key], list) and isinstance(child_map[key], list):
+                entries, origins = _merge_entries(base_map[key], child_map[key])
+                out[key] = entries
+                lines[here] = child.lines[here]
+                for target, (from_child, index) in enumerate(origins):
+                    doc, file = (child, None) if from_child else (base, base_file)
+                    take(doc, (*here, index), (*here, target), file)
+            elif both and here in mappings and isinstance(base_map[key], dict) and isinstance(child_map[key], dict):
+                out[key] = {}
+                lines[here] = child.lines[here]
+                merge(here, base_map[key], child_map[key], out[key])
+            elif key in child_map:
+                out[key] = child_map[key]
+                take(child, here, here, None)
+            else:
+                out[key] = base_map[key]
+                take(base, here, here, base_file)
+
+    merge((), base.raw, child.raw, raw)
     lines.setdefault((), child.lines.get((), 1))
-    raw["extends"] = child.raw["extends"]  # kept, so that the loaded rule set says what it builds on
+    raw["extends"] = child.raw["extends"]  # kept, so that the loaded definition says what it builds on
     return _Document(raw, lines, files, [], [])
 
 
@@ -432,7 +480,7 @@ def _merge_entries(base: list[Any], child: list[Any]) -> tuple[list[Any], list[t
 
 def load_rules(path: Path) -> LoadedRuleSet:
     """Load a rule set file, with any rule set it `extends` merged in; raises DefinitionError naming file:line."""
-    document = _extended(path)
+    document = _extended(path, "rules")
     source = SourceMap(display_name(path), document.lines, document.files)
     try:
         rules = RuleSet.model_validate(document.raw)
@@ -452,7 +500,7 @@ def iter_definition_files(paths: list[Path]) -> Iterator[tuple[str, Path]]:
             if not file.is_file():
                 raise UsageError(f"{file}: no such file or folder")
             text = "\n" + file.read_text(encoding="utf-8", errors="replace")
-            if "\nplacement:" in text or "\nextends:" in text:
+            if "\nplacement:" in text or ("\nextends:" in text and "\nsections:" not in text):
                 kind = "rules"
             elif "\nscoring:" in text and "\nsections:" not in text:
                 kind = "instruments"

@@ -10,7 +10,7 @@ import html
 import json
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from carecheck.engine import Assessor
@@ -251,6 +251,45 @@ def layout_html(blocks: list[Block], title: str) -> str:
 
 
 # --- results ------------------------------------------------------------------------------------------------------
+
+
+def intake_blocks(record: Mapping[str, Any]) -> list[Block]:
+    """Who, when, and the placement decision: the computed level is always shown, beside any override."""
+    names = record["level_names"]
+    computed = names.get(record["computed_level"], record["computed_level"])
+    counselor = record["counselor"] or "not recorded"
+    blocks: list[Block] = [
+        Heading(f"Intake for client {record['client']}", 1),
+        Paragraph(f"Record {record['id']}, {record['created']}, counselor: {counselor}."),
+    ]
+    override = record["override"]
+    if override is None:
+        return [*blocks, Paragraph(f"Placement: {computed}, as the screening computed.")]
+    chosen = names.get(override["level"], override["level"])
+    return [
+        *blocks,
+        Bullets(
+            (
+                f"Computed by the screening: {computed}",
+                f"Counselor's placement: {chosen}",
+                f"Reason: {override['reason']}",
+            )
+        ),
+    ]
+
+
+def render_intake_text(
+    record: Mapping[str, Any],
+    result: Result,
+    assessor: Assessor,
+    width: int = 80,
+    color: bool = False,
+    plain: bool = False,
+) -> str:
+    """An intake for the counselor's terminal: crisis help first, then the intake and its decision, then the result."""
+    blocks = document(explain(result, assessor))
+    at = 1 if blocks and isinstance(blocks[0], Alert) else 0
+    return layout_text([*blocks[:at], *intake_blocks(record), *blocks[at:]], width, color, plain)
 
 
 def result_json(result: Result, assessor: Assessor) -> str:

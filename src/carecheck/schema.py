@@ -84,6 +84,7 @@ def schema_for(kind: str, assessor: Assessor | CompiledQuestionnaire | None = No
             "A placement policy: levels, derived values, placement rules, suggestions, notes and the criteria "
             "catalogue. Checks the file's shape; `carecheck validate` also checks what the schema cannot "
             "(conditions, and that every item, choice, level and criterion named exists).",
+            merged=("suggestions",),
         )
     if kind == "answers":
         if assessor is None:
@@ -109,14 +110,37 @@ def schema_files(assessor: Assessor | None = None) -> dict[str, str]:
 # --- definition files: the pydantic models are the single source of truth --------------------------------------------
 
 
-def _definition_schema(model: type[BaseModel], title: str, description: str) -> dict[str, Any]:
+def _definition_schema(
+    model: type[BaseModel], title: str, description: str, merged: tuple[str, ...] = ()
+) -> dict[str, Any]:
     # Draft-07 keeps shared schemas under `definitions`; `$defs` is a 2019-09 keyword that draft-07 tools do not
     # resolve. pydantic adds no other post-draft-07 keyword for these models; `discriminator` is an OpenAPI
     # annotation that validators ignore (the `type` const of each branch does the discriminating).
     generated = model.model_json_schema(ref_template="#/definitions/{model}")
     definitions = generated.pop("$defs", {})
     generated.pop("title", None)
-    return {"$schema": DRAFT_07, "title": title, "description": description, **generated, "definitions": definitions}
+    return {
+        "$schema": DRAFT_07,
+        "title": title,
+        "description": description,
+        **_partial_when_extending(generated, definitions, merged),
+        "definitions": definitions,
+    }
+
+
+def _partial_when_extending(
+    generated: dict[str, Any], definitions: dict[str, Any], merged: tuple[str, ...]
+) -> dict[str, Any]:
+    """A file with `extends:` gives only what differs from its base: no top-level key is required then, and the
+    mappings merged key by key (`merged`) may be partial. Draft-07 cannot relax a nested `required` only when a
+    top-level key is present, so those mappings require nothing here; `carecheck validate` still names a missing
+    key in a complete file. Entries of lists are whole either way."""
+    if "extends" not in generated["properties"]:
+        return generated
+    for key in merged:
+        definitions[generated["properties"][key]["$ref"].rsplit("/", 1)[1]].pop("required", None)
+    required = generated.pop("required", [])
+    return {**generated, "if": {"required": ["extends"]}, "else": {"required": required}}
 
 
 # --- answer files: generated from the questionnaire, since each questionnaire has its own items ----------------------
