@@ -361,3 +361,15 @@ def test_unlabelled_questions_of_two_instruments_in_one_section_get_a_row_each(a
     markdown = chart_markdown(chart)
     assert "| Withdrawal | ciwa\\_1 to ciwa\\_2 | 1: mild · 2: mild |" in markdown
     assert "| Withdrawal | cows\\_1 to cows\\_2 | 1: mild · 2: mild |" in markdown
+
+
+def test_a_criterion_cited_by_several_reasons_is_quoted_once(assessor: Assessor) -> None:
+    chart = record(assessor, with_alcohol(27, phq9_9=1) | {"asq_1": True, "asq_5": False})
+    reasons = [*chart["explanation"]["deciding"], *chart["explanation"]["also_noted"]]
+    cited = [c["text"] for reason in reasons for c in reason["citations"]]
+    repeats = len(cited) - len(set(cited))
+    assert repeats > 0
+    for page, escape in ((chart_html(chart), html.escape), (chart_markdown(chart), lambda text: text)):
+        for text in set(cited):
+            assert page.count(escape(text)) == 1
+        assert page.count(": as cited above") == repeats

@@ -21,12 +21,16 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 PROFILE_CAPTION = (
     "Severity profile: how much each area of the client's life weighs in the screening (0 = nothing to note)"
 )
+DECIDING_INTRO = "these set the computed level"
+ALSO_NOTED_INTRO = "these ask for the same or a lower level: worth knowing, but they did not decide"
 SCORES_CAPTION = "Instrument scores: each questionnaire's total, and the band (the range of scores) it falls in"
 
 
 class Citation(NamedTuple):
     section: str
     text: str
+    repeated: bool = False
+    """Cited by an earlier reason too: its text is shown once."""
 
 
 class ReasonLine(NamedTuple):
@@ -179,19 +183,22 @@ def _answer_rows(entries: Iterable[Mapping[str, Any]]) -> tuple[AnswerRow, ...]:
     return tuple(rows)
 
 
-def _reasons(entries: Any) -> tuple[ReasonLine, ...]:
-    return tuple(
-        ReasonLine(
-            _text(entry.get("level_name")),
-            _text(entry.get("text")),
-            tuple(_text(phrase) for phrase in _list(entry.get("evidence"))),
-            tuple(
-                Citation(_text(_map(c).get("section")), _text(_map(c).get("text")))
-                for c in _list(entry.get("citations"))
-            ),
-        )
-        for entry in map(_map, _list(entries))
-    )
+def _reasons(entries: Any, seen: set[tuple[str, str]]) -> tuple[ReasonLine, ...]:
+    """Reasons in the record's order; a criterion already in `seen` (cited by an earlier reason) is marked repeated."""
+    lines = []
+    for entry in map(_map, _list(entries)):
+        citations = []
+        for cited in map(_map, _list(entry.get("citations"))):
+            key = (_text(cited.get("section")), _text(cited.get("text")))
+            citations.append(Citation(*key, repeated=key in seen))
+            seen.add(key)
+        evidence = tuple(_text(phrase) for phrase in _list(entry.get("evidence")))
+        lines.append(ReasonLine(_text(entry.get("level_name")), _text(entry.get("text")), evidence, tuple(citations)))
+    return tuple(lines)
+
+
+def _said(citation: Citation) -> str:
+    return "as cited above" if citation.repeated else citation.text
 
 
 def _suggestions(entries: Any) -> tuple[Suggestion, ...]:
@@ -216,6 +223,7 @@ def chart_view(record: Mapping[str, Any]) -> ChartView:
         safety = Safety(bool(block.get("urgent")), _text(block.get("heading")), _text(block.get("message")), contacts)
 
     answers = [_map(entry) for entry in _list(record.get("answers"))]
+    cited: set[tuple[str, str]] = set()
     definitions = tuple(
         Definition(
             kind, _text(titles.get(key)), _text(ref.get("id")), _text(ref.get("version")), _text(ref.get("sha256"))
@@ -243,8 +251,8 @@ def chart_view(record: Mapping[str, Any]) -> ChartView:
             ProfileRow(_text(p.get("area")), _int(p.get("value")), _int(p.get("maximum")))
             for p in map(_map, _list(explanation.get("profile")))
         ),
-        deciding=_reasons(explanation.get("deciding")),
-        also_noted=_reasons(explanation.get("also_noted")),
+        deciding=_reasons(explanation.get("deciding"), cited),
+        also_noted=_reasons(explanation.get("also_noted"), cited),
         programs=_suggestions(explanation.get("programs")),
         modalities=_suggestions(explanation.get("modalities")),
         notes=tuple(_text(note) for note in _list(explanation.get("notes"))),
@@ -265,12 +273,13 @@ def chart_view(record: Mapping[str, Any]) -> ChartView:
 _STYLE = """
 @page { margin: 13mm 14mm 14mm; }
 html { background: #fff; color: #000; }
-body { font: 10pt/1.3 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+body { font: 10pt/1.25 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   max-width: 182mm; margin: 0 auto; padding: 8mm 4mm; color: #000; background: #fff; }
 h1 { font-size: 14pt; margin: 0 0 1.5mm; }
-h2 { font-size: 11pt; margin: 3mm 0 1.2mm; padding-bottom: 0.5mm; border-bottom: 0.3mm solid #000;
+h2 { font-size: 11pt; margin: 2.6mm 0 1mm; padding-bottom: 0.5mm; border-bottom: 0.3mm solid #000;
   break-after: avoid; page-break-after: avoid; }
 h3 { font-size: 10pt; margin: 1.8mm 0 0.8mm; break-after: avoid; page-break-after: avoid; }
+h3 .muted { font-weight: normal; }
 p { margin: 0 0 1.5mm; }
 ul { margin: 0 0 1.5mm; padding-left: 5mm; }
 li { margin: 0 0 0.8mm; }
@@ -299,14 +308,14 @@ figure { margin: 0 0 2mm; }
 figure svg { display: block; width: 100%; height: auto; max-width: 182mm; }
 .note { white-space: pre-line; overflow-wrap: anywhere; border: 0.2mm solid #999; padding: 1.5mm 2.5mm; }
 .appendix { font-size: 7.5pt; line-height: 1.25; columns: 2; column-gap: 6mm; }
-.appendix table { margin: 0 0 1mm; }
+.appendix table { margin: 0 0 1mm; break-inside: avoid; page-break-inside: avoid; }
 .appendix th, .appendix td { padding: 0.3mm 1mm 0.3mm 0; }
 .appendix caption { text-align: left; font-weight: 600; padding-top: 1mm; break-after: avoid; }
 .appendix td:first-child { width: 50%; }
 .versions { font-size: 8pt; }
 .versions code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 7.5pt;
   overflow-wrap: anywhere; word-break: break-all; }
-.signatures { display: grid; grid-template-columns: 3fr 1fr 3fr 1fr; gap: 0 5mm; margin: 9mm 0 3mm; }
+.signatures { display: grid; grid-template-columns: 3fr 1fr 3fr 1fr; gap: 0 5mm; margin: 7mm 0 2.5mm; }
 .signatures div { border-top: 0.3mm solid #000; padding-top: 0.8mm; font-size: 8.5pt; }
 .notice { font-size: 9pt; border: 0.3mm solid #000; padding: 1.5mm 2.5mm; }
 td, dd, li, p { overflow-wrap: anywhere; }
@@ -322,12 +331,12 @@ def _esc(value: str) -> str:
 def _html_reasons(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[str]:
     if not reasons:
         return []
-    out = [f"<h3>{_esc(heading)}</h3>", f'<p class="small muted">{_esc(intro)}</p>']
+    out = [f'<h3>{heading} <span class="small muted">({intro})</span></h3>']
     for reason in reasons:
         out.append('<div class="reason">')
         out.append(f"<p><strong>Points to: {_esc(reason.level_name)}.</strong> {_esc(reason.text)}</p>")
         items = [f"<li>Based on: {_esc(phrase)}</li>" for phrase in reason.evidence]
-        items += [f"<li>Criterion, guide section “{_esc(c.section)}”: {_esc(c.text)}</li>" for c in reason.citations]
+        items += [f"<li>Criterion, guide section “{_esc(c.section)}”: {_esc(_said(c))}</li>" for c in reason.citations]
         if items:
             out.append(f'<ul class="evidence">{"".join(items)}</ul>')
         out.append("</div>")
@@ -396,8 +405,7 @@ def _html_placement(view: ChartView) -> list[str]:
         out.append(f"<p>Counselor's placement: <strong>{_esc(view.chosen)}</strong> (the computed level, accepted)</p>")
     else:
         out.append(
-            f'<p class="override">Counselor\'s placement: <strong>{_esc(view.chosen)}</strong> '
-            "(the counselor placed at another level than the computed one)</p>"
+            f'<p class="override">Counselor\'s placement: <strong>{_esc(view.chosen)}</strong> (a different level)</p>'
         )
         out.append(f'<p class="override">Reason: {_esc(view.override_reason)}</p>')
     out.append("</div>")
@@ -513,10 +521,10 @@ def chart_html(record: Mapping[str, Any]) -> str:
     out.append("</section>")
     if view.deciding or view.also_noted:
         out.append("<section><h2>Reasons</h2>")
-        out += _html_reasons("Deciding reasons", "These set the computed level: each asks for it.", view.deciding)
+        out += _html_reasons("Deciding reasons", DECIDING_INTRO, view.deciding)
         out += _html_reasons(
             "Also noted",
-            "These ask for the same or a lower level; worth knowing, but they did not decide.",
+            ALSO_NOTED_INTRO,
             view.also_noted,
         )
         out.append("</section>")
@@ -550,11 +558,11 @@ def _md(value: str) -> str:
 def _md_reasons(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[str]:
     if not reasons:
         return []
-    out = [f"### {heading}", "", intro, ""]
+    out = [f"### {heading}", "", f"{intro[0].upper()}{intro[1:]}.", ""]
     for reason in reasons:
         out.append(f"- **Points to: {_md(reason.level_name)}.** {_md(reason.text)}")
         out += [f"  - Based on: {_md(phrase)}" for phrase in reason.evidence]
-        out += [f"  - Criterion, guide section “{_md(c.section)}”: {_md(c.text)}" for c in reason.citations]
+        out += [f"  - Criterion, guide section “{_md(c.section)}”: {_md(_said(c))}" for c in reason.citations]
     out.append("")
     return out
 
@@ -583,10 +591,7 @@ def chart_markdown(record: Mapping[str, Any]) -> str:
     if view.override_reason is None:
         out.append(f"- Counselor's placement: **{_md(view.chosen)}** (the computed level, accepted)")
     else:
-        out.append(
-            f"- Counselor's placement: **{_md(view.chosen)}** "
-            "(the counselor placed at another level than the computed one)"
-        )
+        out.append(f"- Counselor's placement: **{_md(view.chosen)}** (a different level)")
         out.append(f"- Reason: {_md(view.override_reason)}")
     out.append("")
     if view.warnings:
@@ -606,10 +611,10 @@ def chart_markdown(record: Mapping[str, Any]) -> str:
     out.append("")
     if view.deciding or view.also_noted:
         out += ["## Reasons", ""]
-        out += _md_reasons("Deciding reasons", "These set the computed level: each asks for it.", view.deciding)
+        out += _md_reasons("Deciding reasons", DECIDING_INTRO, view.deciding)
         out += _md_reasons(
             "Also noted",
-            "These ask for the same or a lower level; worth knowing, but they did not decide.",
+            ALSO_NOTED_INTRO,
             view.also_noted,
         )
     care: list[str] = []
