@@ -117,3 +117,95 @@ def test_validate_knows_a_rule_set_that_only_extends(tmp_path: Path) -> None:
     assert validate_files([path], report.append) == 0, report
     assert report[0].startswith("ok: ")
     assert "rule set strict" in report[0]
+
+
+# --- questionnaires that build on another ---------------------------------------------------------------------------
+
+QUESTIONNAIRE_CHILD = """extends: {base}
+id: riverside-intake
+version: "1.0"
+title: Riverside intake
+sections:
+  - id: clinic
+    title: At the clinic
+    items:
+      - id: walked_in
+        type: boolean
+        prompt: Did the client walk in without an appointment?
+        required: false
+"""
+
+
+def copy_questionnaire(tmp_path: Path) -> Path:
+    """The built-in self-assessment and its instruments, copied beside the test's files."""
+    import shutil
+
+    folder = tmp_path / "base"
+    shutil.copytree(builtin_folder("questionnaires"), folder)
+    return folder / "self-assessment.yaml"
+
+
+def test_a_questionnaire_includes_its_bases_sections_and_instruments(tmp_path: Path) -> None:
+    from carecheck.loading import load_questionnaire
+
+    base = copy_questionnaire(tmp_path)
+    path = tmp_path / "riverside.yaml"
+    path.write_text(QUESTIONNAIRE_CHILD.format(base="base/self-assessment.yaml"))
+    loaded = load_questionnaire(path)
+    own = load_questionnaire(base)
+    assert [s.id for s in loaded.questionnaire.sections] == [*(s.id for s in own.questionnaire.sections), "clinic"]
+    assert set(loaded.instruments) == set(own.instruments)  # instrument paths stay relative to the base file
+    assert loaded.bases == (str(base.resolve()),)
+    assert loaded.sha256 != own.sha256
+
+
+def test_a_section_with_the_bases_id_replaces_it_in_place(tmp_path: Path) -> None:
+    from carecheck.loading import load_questionnaire
+
+    path = tmp_path / "short.yaml"
+    path.write_text(
+        "extends: self-assessment\nid: short\nversion: '1'\ntitle: Short\nsections:\n"
+        "  - id: about_you\n    title: First\n    items:\n"
+        "      - id: age\n        type: integer\n        prompt: Age?\n        min: 12\n        max: 120\n"
+        "      - id: substances\n        type: multi\n        prompt: Used?\n        choices:\n"
+        "          - {value: alcohol, label: Alcohol}\n          - {value: cannabis, label: Cannabis}\n"
+        "          - {value: opioids, label: Opioids}\n          - {value: stimulants, label: Stimulants}\n"
+        "          - {value: sedatives, label: Sedatives}\n          - {value: other, label: Other}\n"
+    )
+    sections = load_questionnaire(path).questionnaire.sections
+    assert sections[0].id == "about_you" and sections[0].title == "First"
+    assert len(sections) == len(
+        load_questionnaire(builtin_folder("questionnaires") / "self-assessment.yaml").questionnaire.sections
+    )
+
+
+def test_a_fault_in_an_extending_questionnaire_names_its_own_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "riverside.yaml"
+    path.write_text(QUESTIONNAIRE_CHILD.format(base="self-assessment").replace("type: boolean", "type: bool"))
+    with pytest.raises(DefinitionError) as caught:
+        load_assessor(questionnaire=str(path))
+    assert caught.value.message.startswith(f"{path}:9: sections[11].items[0]: `type` must be one of")
+
+
+def test_an_edited_base_questionnaire_refreshes_the_cache(tmp_path: Path) -> None:
+    base = copy_questionnaire(tmp_path)
+    path = tmp_path / "riverside.yaml"
+    path.write_text(QUESTIONNAIRE_CHILD.format(base="base/self-assessment.yaml"))
+    before = load_assessor(questionnaire=str(path)).questionnaire.sha256
+    base.write_text(base.read_text() + "\n# edited\n")
+    assert load_assessor(questionnaire=str(path)).questionnaire.sha256 != before
+
+
+def test_programs_merge_by_id_inside_suggestions(tmp_path: Path) -> None:
+    path = tmp_path / "programs.yaml"
+    path.write_text(
+        "extends: level-of-care\nid: programs\nversion: '1'\ntitle: Programs\nsuggestions:\n  programs:\n"
+        '    - id: adolescent\n      name: Youth program\n      when: "age < 21"\n      text: For young adults too.\n'
+    )
+    rules = load_rules(path).rules
+    base = load_rules(builtin_folder("rules") / "level-of-care.yaml").rules
+    assert [p.id for p in rules.suggestions.programs] == [p.id for p in base.suggestions.programs]
+    assert next(p for p in rules.suggestions.programs if p.id == "adolescent").when == "age < 21"
+    assert (
+        rules.suggestions.when == base.suggestions.when and rules.suggestions.modalities == base.suggestions.modalities
+    )

@@ -225,6 +225,10 @@ def intake(
     rules: RulesOption = None,
     plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Carry on from the newest saved draft.")] = False,
+    ask_missing: Annotated[
+        bool,
+        typer.Option("--ask-missing", help="With --answers: ask for what the file lacks (say, the clinician items)."),
+    ] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never ask anything; fail instead.")] = False,
 ) -> None:
     """A counselor's intake: the self-assessment plus clinician items, an optional override with a reason, stored
@@ -241,7 +245,7 @@ def intake(
             terminal,
             source=answers,
             resume=resumed,
-            ask_missing=False,
+            ask_missing=ask_missing,
             no_input=no_input,
             definitions=definitions,
         )

@@ -1,0 +1,256 @@
+"""A counselor's day through the command line: intake with an override, records found, exported, compared, deleted."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+import yaml
+
+from intake_answers import drinking
+
+
+def run(*args: str, cwd: Path, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "carecheck", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """An empty working folder, and a private data folder and database for the counselor."""
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "CARECHECK_DB": str(tmp_path / "clinic.db")}
+    return work, env
+
+
+def answer_file(folder: Path, answers: dict[str, Any], name: str) -> Path:
+    path = folder.parent / name
+    path.write_text(yaml.safe_dump(answers))
+    return path
+
+
+def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    first_answers = answer_file(work, drinking(ciwa=12, clinician_note="Tremor at rest."), "first.yaml")
+    made = run(
+        "intake",
+        "--client",
+        "C-1024",
+        "--counselor",
+        "R. Diaz",
+        "--answers",
+        str(first_answers),
+        "--override",
+        "inpatient",
+        "--reason",
+        "Lives alone; seizures when stopping in 2024.",
+        "--format",
+        "json",
+        cwd=work,
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    first = json.loads(made.stdout)
+    assert (first["computed_level"], first["chosen_level"]) == ("php", "inpatient")
+    assert "saved as record" in made.stderr
+
+    listed = run("records", "list", "--client", "C-1024", "--format", "json", cwd=work, env=env)
+    assert [row["id"] for row in json.loads(listed.stdout)] == [first["id"]]
+    text_list = run("records", "list", cwd=work, env=env).stdout
+    assert "C-1024" in text_list and "inpatient (override)" in text_list
+
+    record_id = str(first["id"])
+    exported = {
+        fmt: run("records", "export", record_id, "--format", fmt, cwd=work, env=env)
+        for fmt in ("json", "markdown", "html", "fhir")
+    }
+    assert all(done.returncode == 0 for done in exported.values()), {k: v.stderr for k, v in exported.items()}
+    assert json.loads(exported["json"].stdout) == first
+    for fmt in ("markdown", "html"):
+        assert "Lives alone; seizures when stopping in 2024." in exported[fmt].stdout
+        assert "Partial hospitalization program (PHP)" in exported[fmt].stdout  # the computed level is never hidden
+    bundle = json.loads(exported["fhir"].stdout)
+    assert bundle["resourceType"] == "Bundle"
+    assert {entry["resource"]["resourceType"] for entry in bundle["entry"]} >= {"QuestionnaireResponse", "Observation"}
+    shown = run("records", "show", record_id, cwd=work, env=env)
+    assert shown.returncode == 0 and "C-1024" in shown.stdout
+
+    second_answers = answer_file(work, drinking(ciwa=3), "second.yaml")
+    again = run("intake", "--client", "C-1024", "--answers", str(second_answers), "--format", "json", cwd=work, env=env)
+    second = json.loads(again.stdout)
+    compared = run("records", "compare", record_id, str(second["id"]), cwd=work, env=env)
+    assert compared.returncode == 0, compared.stderr
+    lines = {line.split("  ")[0]: line for line in compared.stdout.splitlines()}
+    assert "12 (moderate)" in lines["ciwa"] and "3 (minimal)" in lines["ciwa"] and lines["ciwa"].endswith("changed")
+    assert lines["computed level"].endswith("changed")
+    compared_json = json.loads(
+        run("records", "compare", record_id, str(second["id"]), "-f", "json", cwd=work, env=env).stdout
+    )
+    assert {
+        "what": "chosen level",
+        "before": "Inpatient or residential care",
+        "after": "Outpatient counseling",
+        "changed": True,
+    } in compared_json
+
+    deleted = run("records", "delete", record_id, "--yes", cwd=work, env=env)
+    assert deleted.returncode == 0, deleted.stderr
+    remaining = json.loads(run("records", "list", "--client", "C-1024", "-f", "json", cwd=work, env=env).stdout)
+    assert [row["id"] for row in remaining] == [second["id"]]
+    gone = run("records", "show", record_id, cwd=work, env=env)
+    assert gone.returncode == 2 and f"no record {record_id}" in gone.stderr
+
+    assert list(work.iterdir()) == [], "nothing is written to the current folder unless asked"
+    assert stat.S_IMODE(Path(env["CARECHECK_DB"]).stat().st_mode) == 0o600
+
+
+def test_an_export_to_a_file_is_private(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=9), "a.yaml")
+    record_id = json.loads(run("intake", "-c", "C-7", "-a", str(path), "-f", "json", cwd=work, env=env).stdout)["id"]
+    out = work / "chart.html"
+    done = run("records", "export", str(record_id), "--format", "html", "--output", str(out), cwd=work, env=env)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("args", "fault"),
+    [
+        (["--override", "inpatient"], "needs --reason"),
+        (["--override", "residential", "--reason", "x"], "not a level"),
+        (["--reason", "x"], "--reason goes with --override"),
+        (["--override", "php", "--reason", "x"], "already 'php'"),
+    ],
+)
+def test_a_faulty_override_exits_2_and_stores_nothing(
+    desk: tuple[Path, dict[str, str]], args: list[str], fault: str
+) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=12), "a.yaml")
+    done = run("intake", "--client", "C-1", "--answers", str(path), *args, cwd=work, env=env)
+    assert done.returncode == 2 and fault in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not Path(env["CARECHECK_DB"]).exists()
+
+
+def test_missing_clinician_items_are_named(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    answers = drinking(ciwa=3)
+    del answers["intoxicated"]
+    done = run("intake", "--client", "C-1", "--answers", str(answer_file(work, answers, "a.yaml")), cwd=work, env=env)
+    assert done.returncode == 2 and "intoxicated" in done.stderr
+
+
+def test_the_text_result_shows_both_levels_after_crisis_help(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=20), "a.yaml")
+    done = run(
+        "intake",
+        "-c",
+        "C-3",
+        "-a",
+        str(path),
+        "--override",
+        "php",
+        "--reason",
+        "Detox bed tomorrow.",
+        cwd=work,
+        env=env,
+    )
+    text = done.stdout
+    assert text.index("988") < text.index("INTAKE FOR CLIENT C-3")
+    assert "Computed by the screening: Inpatient or residential care" in text
+    assert "Counselor's placement: Partial hospitalization program (PHP)" in text
+    assert "Reason: Detox bed tomorrow." in text
+
+
+def test_reading_commands_on_a_missing_database_say_how_to_start(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    done = run("records", "list", cwd=work, env=env)
+    assert done.returncode == 2 and "no records database" in done.stderr
+    assert not Path(env["CARECHECK_DB"]).exists()
+
+
+def test_delete_without_a_terminal_needs_yes(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(), "a.yaml")
+    record_id = json.loads(run("intake", "-c", "C-1", "-a", str(path), "-f", "json", cwd=work, env=env).stdout)["id"]
+    done = run("records", "delete", str(record_id), cwd=work, env=env)
+    assert done.returncode == 2 and "--yes" in done.stderr
+    assert run("records", "show", str(record_id), cwd=work, env=env).returncode == 0
+
+
+def spawn(env: dict[str, str], cwd: Path, *args: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "carecheck", *args],
+        env={**os.environ, **env, "NO_COLOR": "1"},
+        cwd=str(cwd),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 100),
+    )
+
+
+def test_at_a_terminal_the_counselor_is_asked_to_accept_or_override(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=12), "a.yaml")
+    child = spawn(
+        env,
+        work,
+        "intake",
+        "--client",
+        "C-5",
+        "--answers",
+        str(path),
+        "--format",
+        "json",
+        "--output",
+        str(work.parent / "out.json"),
+    )
+    child.expect("computed: Partial hospitalization program")
+    child.expect("type another level")
+    child.sendline("residential")
+    child.expect("Type one of")
+    child.sendline("inpatient")
+    child.expect("Why does this client need that level")
+    child.sendline("")
+    child.expect("Why does this client need that level")
+    child.sendline("No one at home at night.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = json.loads((work.parent / "out.json").read_text())
+    assert saved["override"] == {"level": "inpatient", "reason": "No one at home at night."}
+    assert saved["computed_level"] == "php"
+
+
+def test_ctrl_c_at_the_override_question_keeps_the_answers_in_a_draft(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=12), "a.yaml")
+    child = spawn(env, work, "intake", "--client", "C-5", "--answers", str(path))
+    child.expect("type another level")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    drafts = list((Path(env["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*"))
+    assert len(drafts) == 1 and stat.S_IMODE(drafts[0].stat().st_mode) == 0o600
+    assert not Path(env["CARECHECK_DB"]).exists()
