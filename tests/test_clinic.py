@@ -72,7 +72,8 @@ def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, 
     listed = run("records", "list", "--client", "C-1024", "--format", "json", cwd=work, env=env)
     assert [row["id"] for row in json.loads(listed.stdout)] == [first["id"]]
     text_list = run("records", "list", cwd=work, env=env).stdout
-    assert "C-1024" in text_list and "inpatient (override)" in text_list
+    assert "C-1024" in text_list
+    assert "inpatient (override)" in text_list
 
     record_id = str(first["id"])
     exported = {
@@ -88,7 +89,8 @@ def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, 
     assert bundle["resourceType"] == "Bundle"
     assert {entry["resource"]["resourceType"] for entry in bundle["entry"]} >= {"QuestionnaireResponse", "Observation"}
     shown = run("records", "show", record_id, cwd=work, env=env)
-    assert shown.returncode == 0 and "C-1024" in shown.stdout
+    assert shown.returncode == 0
+    assert "C-1024" in shown.stdout
 
     second_answers = answer_file(work, drinking(ciwa=3), "second.yaml")
     again = run("intake", "--client", "C-1024", "--answers", str(second_answers), "--format", "json", cwd=work, env=env)
@@ -96,7 +98,9 @@ def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, 
     compared = run("records", "compare", record_id, str(second["id"]), cwd=work, env=env)
     assert compared.returncode == 0, compared.stderr
     lines = {line.split("  ")[0]: line for line in compared.stdout.splitlines()}
-    assert "12 (moderate)" in lines["ciwa"] and "3 (minimal)" in lines["ciwa"] and lines["ciwa"].endswith("changed")
+    assert "12 (moderate)" in lines["ciwa"]
+    assert "3 (minimal)" in lines["ciwa"]
+    assert lines["ciwa"].endswith("changed")
     assert lines["computed level"].endswith("changed")
     compared_json = json.loads(
         run("records", "compare", record_id, str(second["id"]), "-f", "json", cwd=work, env=env).stdout
@@ -113,7 +117,8 @@ def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, 
     remaining = json.loads(run("records", "list", "--client", "C-1024", "-f", "json", cwd=work, env=env).stdout)
     assert [row["id"] for row in remaining] == [second["id"]]
     gone = run("records", "show", record_id, cwd=work, env=env)
-    assert gone.returncode == 2 and f"no record {record_id}" in gone.stderr
+    assert gone.returncode == 2
+    assert f"no record {record_id}" in gone.stderr
 
     assert list(work.iterdir()) == [], "nothing is written to the current folder unless asked"
     assert stat.S_IMODE(Path(env["CARECHECK_DB"]).stat().st_mode) == 0o600
@@ -145,7 +150,8 @@ def test_a_faulty_override_exits_2_and_stores_nothing(
     work, env = desk
     path = answer_file(work, drinking(ciwa=12), "a.yaml")
     done = run("intake", "--client", "C-1", "--answers", str(path), *args, cwd=work, env=env)
-    assert done.returncode == 2 and fault in done.stderr
+    assert done.returncode == 2
+    assert fault in done.stderr
     assert "Traceback" not in done.stderr
     assert not Path(env["CARECHECK_DB"]).exists()
 
@@ -155,7 +161,8 @@ def test_missing_clinician_items_are_named(desk: tuple[Path, dict[str, str]]) ->
     answers = drinking(ciwa=3)
     del answers["intoxicated"]
     done = run("intake", "--client", "C-1", "--answers", str(answer_file(work, answers, "a.yaml")), cwd=work, env=env)
-    assert done.returncode == 2 and "intoxicated" in done.stderr
+    assert done.returncode == 2
+    assert "intoxicated" in done.stderr
 
 
 def test_the_text_result_shows_both_levels_after_crisis_help(desk: tuple[Path, dict[str, str]]) -> None:
@@ -184,7 +191,8 @@ def test_the_text_result_shows_both_levels_after_crisis_help(desk: tuple[Path, d
 def test_reading_commands_on_a_missing_database_say_how_to_start(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     done = run("records", "list", cwd=work, env=env)
-    assert done.returncode == 2 and "no records database" in done.stderr
+    assert done.returncode == 2
+    assert "no records database" in done.stderr
     assert not Path(env["CARECHECK_DB"]).exists()
 
 
@@ -193,7 +201,8 @@ def test_delete_without_a_terminal_needs_yes(desk: tuple[Path, dict[str, str]]) 
     path = answer_file(work, drinking(), "a.yaml")
     record_id = json.loads(run("intake", "-c", "C-1", "-a", str(path), "-f", "json", cwd=work, env=env).stdout)["id"]
     done = run("records", "delete", str(record_id), cwd=work, env=env)
-    assert done.returncode == 2 and "--yes" in done.stderr
+    assert done.returncode == 2
+    assert "--yes" in done.stderr
     assert run("records", "show", str(record_id), cwd=work, env=env).returncode == 0
 
 
@@ -252,5 +261,6 @@ def test_ctrl_c_at_the_override_question_keeps_the_answers_in_a_draft(desk: tupl
     child.close()
     assert child.exitstatus == 130
     drafts = list((Path(env["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*"))
-    assert len(drafts) == 1 and stat.S_IMODE(drafts[0].stat().st_mode) == 0o600
+    assert len(drafts) == 1
+    assert stat.S_IMODE(drafts[0].stat().st_mode) == 0o600
     assert not Path(env["CARECHECK_DB"]).exists()

@@ -78,7 +78,8 @@ def test_severe_alcohol_withdrawal_brings_withdrawal_management(intake: Assessor
 
 def test_observed_intoxication_gives_crisis_help_a_safety_note_and_a_rescreen_note(intake: Assessor) -> None:
     result = intake.assess(clinician(intoxicated=True))
-    assert result.urgent and result.safety_note
+    assert result.urgent
+    assert result.safety_note
     assert "rescreen-when-sober" in {note.id for note in result.notes}
 
 
@@ -98,7 +99,8 @@ def test_the_default_policy_still_applies_unchanged(intake: Assessor) -> None:
 def test_clinician_scales_are_asked_only_for_the_substances_they_measure(intake: Assessor) -> None:
     answers = clinician(ciwa_total=20)  # uses nothing: the CIWA-Ar is not asked
     result = intake.assess(answers)
-    assert "ciwa" not in result.scores and result.level == "outpatient"
+    assert "ciwa" not in result.scores
+    assert result.level == "outpatient"
     assert any("ciwa_total" in warning for warning in result.warnings)
 
 

@@ -173,7 +173,8 @@ def test_a_section_with_the_bases_id_replaces_it_in_place(tmp_path: Path) -> Non
         "          - {value: sedatives, label: Sedatives}\n          - {value: other, label: Other}\n"
     )
     sections = load_questionnaire(path).questionnaire.sections
-    assert sections[0].id == "about_you" and sections[0].title == "First"
+    assert sections[0].id == "about_you"
+    assert sections[0].title == "First"
     assert len(sections) == len(
         load_questionnaire(builtin_folder("questionnaires") / "self-assessment.yaml").questionnaire.sections
     )
@@ -206,6 +207,5 @@ def test_programs_merge_by_id_inside_suggestions(tmp_path: Path) -> None:
     base = load_rules(builtin_folder("rules") / "level-of-care.yaml").rules
     assert [p.id for p in rules.suggestions.programs] == [p.id for p in base.suggestions.programs]
     assert next(p for p in rules.suggestions.programs if p.id == "adolescent").when == "age < 21"
-    assert (
-        rules.suggestions.when == base.suggestions.when and rules.suggestions.modalities == base.suggestions.modalities
-    )
+    assert rules.suggestions.when == base.suggestions.when
+    assert rules.suggestions.modalities == base.suggestions.modalities
