@@ -264,3 +264,38 @@ def test_ctrl_c_at_the_override_question_keeps_the_answers_in_a_draft(desk: tupl
     assert len(drafts) == 1
     assert stat.S_IMODE(drafts[0].stat().st_mode) == 0o600
     assert not Path(env["CARECHECK_DB"]).exists()
+
+
+def test_a_self_assessment_file_plus_the_clinician_items_asked_then_resumed(desk: tuple[Path, dict[str, str]]) -> None:
+    """A counselor takes the client's own answer file, is asked only the clinician items, stops, and carries on."""
+    work, env = desk
+    own = drinking(ciwa=12, pregnant=False)  # every optional item answered, so only the clinician's are asked
+    for clinician_item in ("ciwa_total", "intoxicated", "vitals_concern"):
+        own.pop(clinician_item)
+    path = answer_file(work, own, "own.yaml")
+    child = spawn(env, work, "intake", "--client", "C-8", "--answers", str(path), "--ask-missing")
+    child.expect_exact("> ")
+    child.sendcontrol("c")
+    child.expect_exact("To carry on later, run: carecheck intake --client C-8 --resume")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+    child = spawn(env, work, "intake", "--client", "C-8", "--resume", "--format", "json", "--output", "../r.json")
+    child.expect("CIWA-Ar total")
+    child.expect_exact("> ")
+    child.sendline("12")
+    for _ in range(2):  # intoxicated, vital signs
+        child.expect_exact("> ")
+        child.sendline("no")
+    child.expect_exact("> ")  # the optional note
+    child.sendline("")
+    child.expect("press Enter")  # the review
+    child.sendline("")
+    child.expect("type another level")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = json.loads((work.parent / "r.json").read_text())
+    assert (saved["client"], saved["computed_level"], saved["override"]) == ("C-8", "php", None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import shutil
 import sys
 import traceback
@@ -248,6 +249,7 @@ def intake(
             ask_missing=ask_missing,
             no_input=no_input,
             definitions=definitions,
+            resume_command=f"carecheck intake --client {shlex.quote(client)} --resume",
         )
         can_ask = not no_input and sys.stdin.isatty() and answers != "-"
         taken = take_intake(

@@ -48,7 +48,9 @@ class Gatherer:
         terminal: Terminal,
         can_ask: bool,
         definitions: tuple[str | None, str | None],
+        resume_command: str = "carecheck assess --resume",
     ) -> None:
+        self.resume_command = resume_command
         self.assessor = assessor
         self.terminal = terminal
         self.can_ask = can_ask
@@ -64,7 +66,7 @@ class Gatherer:
             stop.answers, stop.position, questionnaire, rules, draft_id=self.draft.id if self.draft else None
         )
         self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
-        self.terminal.say("To carry on later, run: carecheck assess --resume")
+        self.terminal.say(f"To carry on later, run: {self.resume_command}")
         raise Interrupted(str(self.draft.path))
 
     def ask(self, start: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
@@ -98,10 +100,11 @@ def gather(
     ask_missing: bool,
     no_input: bool,
     definitions: tuple[str | None, str | None],
+    resume_command: str = "carecheck assess --resume",
 ) -> Gathered:
     """The answers for one assessment, asking the person only where that is allowed and needed."""
     can_ask = not no_input and sys.stdin.isatty()
-    gatherer = Gatherer(assessor, terminal, can_ask, definitions)
+    gatherer = Gatherer(assessor, terminal, can_ask, definitions, resume_command)
     if resume is not None:
         if not can_ask:
             raise UsageError("resuming a draft needs a terminal to answer in; run it without --no-input or a pipe")
