@@ -104,3 +104,11 @@ def test_compare_shows_an_instrument_asked_only_once_as_not_asked(intake_assesso
     second = record_for(intake_assessor, drinking())
     ciwa = next(change for change in compare_records(first, second) if change.what == "ciwa")
     assert (ciwa.before, ciwa.after, ciwa.changed) == ("12 (moderate)", "not asked", True)
+
+
+def test_crisis_help_comes_first_in_the_record(intake_assessor: Assessor) -> None:
+    urgent = record_for(intake_assessor, drinking(ciwa=20))
+    assert next(iter(urgent)) == "safety"
+    assert "988" in json.dumps(urgent["safety"])
+    assert "911" in json.dumps(urgent["safety"])
+    assert record_for(intake_assessor, drinking(ciwa=3))["safety"] is None

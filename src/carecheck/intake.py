@@ -127,7 +127,9 @@ def build_record(
     explanation: Explanation = explain(result, assessor)
     questionnaire = assessor.questionnaire.questionnaire
     rules = assessor.rules.rules
+    safety = safety_dict(result, assessor)
     return {
+        "safety": safety,  # crisis help first, in the record as in every other format
         "record_version": RECORD_VERSION,
         "id": None,
         "client": client,
@@ -139,7 +141,7 @@ def build_record(
         "override": override.as_dict() if override else None,
         "level_names": dict(assessor.level_names),
         "titles": {"questionnaire": questionnaire.title, "rules": rules.title},
-        "result": result_to_dict(result, safety_dict(result, assessor), rules.disclaimer),
+        "result": result_to_dict(result, safety, rules.disclaimer),
         "answers": answer_entries(result, assessor),
         "explanation": _plain(explanation),
     }
