@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from carecheck.conditions import suggest
 from carecheck.definitions import (
@@ -24,7 +23,7 @@ from carecheck.definitions import (
 )
 from carecheck.errors import AnswerFileError, CarecheckError, DefinitionError, UsageError
 from carecheck.sources import Path as KeyPath
-from carecheck.sources import SourceMap, dotted
+from carecheck.sources import SourceMap
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """Larger files are refused before parsing: no real questionnaire or answer file comes near it."""
@@ -243,47 +242,12 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
-_FIELD_NAMES: set[str] = set()
-
-
-def _field_names() -> set[str]:
-    if not _FIELD_NAMES:
-        from carecheck import definitions
-
-        for value in vars(definitions).values():
-            if isinstance(value, type) and issubclass(value, BaseModel):
-                _FIELD_NAMES.update(value.model_fields)
-    return _FIELD_NAMES
-
-
-def _validation_message(error: ValidationError, source: SourceMap) -> str:
-    lines = []
-    for fault in error.errors(include_url=False, include_input=False):
-        loc = fault["loc"]
-        kept = [part for part in loc if (isinstance(part, int) or part not in _UNION_TAGS)]
-        message = fault["msg"]
-        if fault["type"] == "extra_forbidden":
-            key = str(kept[-1])
-            message = f"unknown key {key!r}{suggest(key, _field_names())}: remove it or correct its spelling"
-            kept = [*kept[:-1], key]
-        elif fault["type"] == "missing":
-            message = f"the key {kept[-1]!r} is required here"
-        elif fault["type"] == "union_tag_invalid":
-            message = "`type` must be one of integer, boolean, choice, multi, text"
-        lines.append(f"{source.where(kept)}: {dotted(kept)}: {message}")
-    return "\n".join(lines)
-
-
-_UNION_TAGS = {"integer", "boolean", "choice", "multi", "text", "str", "int", "bool", "LevelFrom"}
-
-
 def _load_model(path: Path, model: type[Any]) -> tuple[Any, SourceMap, bytes]:
     document = _read_document(path)
     source = SourceMap(display_name(path), document.lines)
-    try:
-        return model.model_validate(document.raw), source, document.data[0]
-    except ValidationError as error:
-        raise DefinitionError(_validation_message(error, source)) from None
+    from carecheck.validation import validate  # pydantic, only when a file is read rather than found in the cache
+
+    return validate(model, document.raw, source), source, document.data[0]
 
 
 def load_questionnaire(path: Path) -> LoadedQuestionnaire:
@@ -291,10 +255,9 @@ def load_questionnaire(path: Path) -> LoadedQuestionnaire:
     includes; raises DefinitionError naming file:line."""
     document = _extended(path, "questionnaires")
     source = SourceMap(display_name(path), document.lines, document.files)
-    try:
-        questionnaire = Questionnaire.model_validate(document.raw)
-    except ValidationError as error:
-        raise DefinitionError(_validation_message(error, source)) from None
+    from carecheck.validation import validate  # pydantic, only when a file is read rather than found in the cache
+
+    questionnaire = validate(Questionnaire, document.raw, source)
     digest = hashlib.sha256()
     for data in document.data:
         digest.update(data)
@@ -482,10 +445,9 @@ def load_rules(path: Path) -> LoadedRuleSet:
     """Load a rule set file, with any rule set it `extends` merged in; raises DefinitionError naming file:line."""
     document = _extended(path, "rules")
     source = SourceMap(display_name(path), document.lines, document.files)
-    try:
-        rules = RuleSet.model_validate(document.raw)
-    except ValidationError as error:
-        raise DefinitionError(_validation_message(error, source)) from None
+    from carecheck.validation import validate  # pydantic, only when a file is read rather than found in the cache
+
+    rules = validate(RuleSet, document.raw, source)
     digest = hashlib.sha256()
     for data in document.data:
         digest.update(data)

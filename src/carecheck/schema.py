@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from carecheck.conditions import suggest
 from carecheck.definitions import (
     BooleanItem,
     ChoiceItem,
+    Frozen,
     Instrument,
     IntegerItem,
     Item,
@@ -26,6 +25,7 @@ from carecheck.definitions import (
 )
 from carecheck.errors import UsageError
 from carecheck.result import SCHEMA_VERSION
+from carecheck.validation import models
 
 if TYPE_CHECKING:
     from carecheck.engine import Assessor, CompiledItem, CompiledQuestionnaire
@@ -107,16 +107,14 @@ def schema_files(assessor: Assessor | None = None) -> dict[str, str]:
     return {f"schemas/{kind}.schema.json": schema_json(kind, assessor) for kind in KINDS}
 
 
-# --- definition files: the pydantic models are the single source of truth --------------------------------------------
+# --- definition files: the classes of `definitions` are the single source of truth ------------------------------------
 
 
-def _definition_schema(
-    model: type[BaseModel], title: str, description: str, merged: tuple[str, ...] = ()
-) -> dict[str, Any]:
+def _definition_schema(cls: type[Frozen], title: str, description: str, merged: tuple[str, ...] = ()) -> dict[str, Any]:
     # Draft-07 keeps shared schemas under `definitions`; `$defs` is a 2019-09 keyword that draft-07 tools do not
     # resolve. pydantic adds no other post-draft-07 keyword for these models; `discriminator` is an OpenAPI
     # annotation that validators ignore (the `type` const of each branch does the discriminating).
-    generated = model.model_json_schema(ref_template="#/definitions/{model}")
+    generated = models()[cls].model_json_schema(ref_template="#/definitions/{model}")
     definitions = generated.pop("$defs", {})
     generated.pop("title", None)
     return {
