@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from carecheck import definitions, sources
 from carecheck.cache import cached
 from carecheck.definitions import LoadedQuestionnaire, LoadedRuleSet
 from carecheck.engine import Assessor, CompiledQuestionnaire, compile_questionnaire
@@ -52,9 +54,22 @@ def load_assessor(questionnaire: str | None = None, rules: str | None = None) ->
         Assessor(*pair)  # only definitions that compile are kept, so a cached pair never fails to compile
         return pair, files
 
-    key = ("definitions", str(rules_path.resolve()), str(questionnaire_path.resolve()) if questionnaire_path else "")
+    key = (
+        "definitions",
+        _classes_digest(),
+        str(rules_path.resolve()),
+        str(questionnaire_path.resolve()) if questionnaire_path else "",
+    )
     pair: Pair = cached(key, build)
     return Assessor(*pair)
+
+
+def _classes_digest() -> str:
+    """A cached pair is made of the classes in these files: an entry made by other versions of them is not used."""
+    digest = hashlib.sha256()
+    for module in (definitions, sources):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
 
 
 def load_questionnaire_only(questionnaire: str) -> CompiledQuestionnaire:
