@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,17 @@ def test_the_cache_holds_definitions_not_answers(cache_home: Path) -> None:
         assert b"secret-client-name" not in entry.read_bytes()
         files, _ = pickle.loads(entry.read_bytes())
         assert all(Path(name).suffix == ".yaml" for name, _digest in files)
+
+
+def test_a_run_with_cached_definitions_imports_no_pydantic(cache_home: Path) -> None:
+    """The start-up bar (issue #6) rests on this: a cached run never builds the pydantic models."""
+    answers = Path(__file__).resolve().parent.parent / "examples" / "weekend-drinker.yaml"
+    command = [sys.executable, "-X", "importtime", "-m", "carecheck", "assess", "--answers", str(answers)]
+    heavy = {"pydantic._internal._model_construction", "pydantic.types", "carecheck.validation"}
+
+    def imported() -> set[str]:
+        process = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, check=True)
+        return {line.rsplit("|", 1)[1].strip() for line in process.stderr.splitlines() if line.startswith("import ")}
+
+    assert heavy <= imported()  # the first run reads the files and fills the cache
+    assert not heavy & imported()
