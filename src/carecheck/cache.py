@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from carecheck import __version__
-from carecheck.files import write_private_bytes
 
 
 def cache_folder() -> Path | None:
@@ -58,6 +57,8 @@ def cached(key_parts: tuple[str, ...], build: Callable[[], tuple[Any, list[Path]
     except Exception:
         pass
     value, read = build()
+    from carecheck.files import write_private_bytes  # a miss only: its tempfile import costs every run otherwise
+
     try:
         files = [(str(path.resolve()), _digest(path)) for path in read]
         write_private_bytes(entry, pickle.dumps((files, value), protocol=pickle.HIGHEST_PROTOCOL))

@@ -143,15 +143,17 @@ def deliver(
 ) -> None:
     """Write the result. If that fails after an interview, keep what the person typed in a draft; once the result
     is written, the finished draft is deleted (it would only be a copy of health data lying about)."""
-    from carecheck.drafts import delete_draft, save_draft
-
     try:
         write()
     except CarecheckError:
         if gathered.interactive:
+            from carecheck.drafts import save_draft
+
             draft_id = gathered.draft.id if gathered.draft else None
             kept = save_draft(gathered.answers, None, *definitions, draft_id=draft_id)
             terminal.say(f"Your answers are kept in {kept.path}; `carecheck assess --resume` shows the result again.")
         raise
     if gathered.draft is not None:
+        from carecheck.drafts import delete_draft
+
         delete_draft(gathered.draft)
