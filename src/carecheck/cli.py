@@ -646,6 +646,9 @@ def main() -> None:
     args = sys.argv[1:]
     _debug = "--debug" in args or os.environ.get("CARECHECK_DEBUG") == "1"
     args = [arg for arg in args if arg != "--debug"]
+    if args == ["--version"]:  # answered before typer builds every command: scripts call it to probe for carecheck
+        sys.stdout.write(f"carecheck {__version__}\n")
+        return
     try:
         app(args=args, prog_name="carecheck")
     except SystemExit:
