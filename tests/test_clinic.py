@@ -73,7 +73,7 @@ def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, 
     assert [row["id"] for row in json.loads(listed.stdout)] == [first["id"]]
     text_list = run("records", "list", cwd=work, env=env).stdout
     assert "C-1024" in text_list
-    assert "inpatient (override)" in text_list
+    assert "computed php, placed at inpatient" in text_list  # the computed level is never hidden
 
     record_id = str(first["id"])
     exported = {
@@ -153,7 +153,8 @@ def test_a_faulty_override_exits_2_and_stores_nothing(
     assert done.returncode == 2
     assert fault in done.stderr
     assert "Traceback" not in done.stderr
-    assert not Path(env["CARECHECK_DB"]).exists()
+    listed = run("records", "list", "-f", "json", cwd=work, env=env)
+    assert listed.returncode == 2 or json.loads(listed.stdout) == []
 
 
 def test_missing_clinician_items_are_named(desk: tuple[Path, dict[str, str]]) -> None:
@@ -263,7 +264,8 @@ def test_ctrl_c_at_the_override_question_keeps_the_answers_in_a_draft(desk: tupl
     drafts = list((Path(env["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*"))
     assert len(drafts) == 1
     assert stat.S_IMODE(drafts[0].stat().st_mode) == 0o600
-    assert not Path(env["CARECHECK_DB"]).exists()
+    assert json.loads(drafts[0].read_text())["client"] == "C-5"
+    assert json.loads(run("records", "list", "-f", "json", cwd=work, env=env).stdout) == []
 
 
 def test_a_self_assessment_file_plus_the_clinician_items_asked_then_resumed(desk: tuple[Path, dict[str, str]]) -> None:
@@ -299,3 +301,83 @@ def test_a_self_assessment_file_plus_the_clinician_items_asked_then_resumed(desk
     assert child.exitstatus == 0
     saved = json.loads((work.parent / "r.json").read_text())
     assert (saved["client"], saved["computed_level"], saved["override"]) == ("C-8", "php", None)
+
+
+def test_when_the_output_cannot_be_written_the_stored_record_is_named(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=12), "a.yaml")
+    done = run("intake", "-c", "C-1", "-a", str(path), "-o", str(work / "missing" / "r.txt"), cwd=work, env=env)
+    assert done.returncode == 2
+    assert "saved as record 1" in done.stderr
+    assert [row["id"] for row in json.loads(run("records", "list", "-f", "json", cwd=work, env=env).stdout)] == [1]
+    assert not (Path(env["XDG_DATA_HOME"]) / "carecheck" / "drafts").exists()
+
+
+def test_a_database_that_cannot_be_used_fails_before_any_question(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    child = spawn(env, work, "intake", "--client", "C-1", "--db", str(work.parent))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "is a folder" in child.before
+    assert "Question" not in child.before
+
+
+@pytest.mark.parametrize("typed", ["²", "٣", "-1", "abc", "1" * 19])
+def test_a_record_id_is_ascii_digits(desk: tuple[Path, dict[str, str]], typed: str) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(), "a.yaml")
+    run("intake", "-c", "C-1", "-a", str(path), cwd=work, env=env)
+    done = run("records", "show", "--", typed, cwd=work, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "is not a record id" in done.stderr
+
+
+def test_records_show_is_plain_text_not_markdown(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=12, clinician_note="Tremor | sweating."), "a.yaml")
+    run(
+        "intake", "-c", "C-1", "-a", str(path), "--override", "inpatient", "--reason", "Lives alone.", cwd=work, env=env
+    )
+    shown = run("records", "show", "1", cwd=work, env=env).stdout
+    assert "Computed by the screening: Partial hospitalization program (PHP)" in shown
+    assert "Tremor | sweating." in shown
+    assert "\\|" not in shown
+    assert "**" not in shown
+
+
+def test_a_too_long_reason_at_the_prompt_is_asked_again(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=12), "a.yaml")
+    child = spawn(env, work, "intake", "--client", "C-5", "--answers", str(path), "-f", "json", "-o", "../o.json")
+    child.expect("type another level")
+    child.sendline("inpatient")
+    child.expect("Why does this client need that level")
+    child.sendline("x" * 2100)
+    child.expect("keep it under 2000")
+    child.expect("Why does this client need that level")
+    child.sendline("Lives alone.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert json.loads((work.parent / "o.json").read_text())["override"]["reason"] == "Lives alone."
+
+
+def test_ask_missing_also_offers_the_withdrawal_scores_the_file_left_out(desk: tuple[Path, dict[str, str]]) -> None:
+    work, env = desk
+    own = drinking(pregnant=False)  # a drinker's file with the observations but no CIWA-Ar total
+    path = answer_file(work, own, "own.yaml")
+    child = spawn(env, work, "intake", "-c", "C-9", "-a", str(path), "--ask-missing", "-f", "json", "-o", "../o.json")
+    child.expect("CIWA-Ar total")
+    child.expect_exact("> ")
+    child.sendline("17")
+    child.expect_exact("> ")  # the optional note
+    child.sendline("skip")
+    child.expect("type another level")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = json.loads((work.parent / "o.json").read_text())
+    assert saved["result"]["scores"]["ciwa"] == {"total": 17, "band": "severe"}
+    assert saved["computed_level"] == "inpatient"

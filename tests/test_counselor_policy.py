@@ -125,3 +125,14 @@ def test_the_intake_asks_every_self_assessment_item_first(intake: Assessor) -> N
 def test_the_intake_policy_keeps_its_invariants(intake: Assessor) -> None:
     report = verify(intake, samples=400, seed=3)
     assert report.passed, report
+
+
+def test_crisis_help_in_an_intake_speaks_to_the_counselor_and_names_the_clinician_findings(intake: Assessor) -> None:
+    from carecheck.explanation import safety_dict
+
+    safety = safety_dict(intake.assess(clinician(intoxicated=True)), intake)
+    assert safety is not None
+    assert "intoxicated" in safety["message"]
+    assert "CIWA-Ar" in safety["message"]
+    assert "your answers" not in safety["message"].lower()
+    assert [contact["name"][:3] for contact in safety["contacts"]] == ["988", "Eme", "The"]

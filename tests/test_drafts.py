@@ -59,3 +59,21 @@ def test_an_unreadable_draft_is_passed_over(data_home: Path) -> None:
     save_draft({"age": 30}, None, None, None)
     (drafts.drafts_folder() / "broken.json").write_text("{not json")
     assert [d.answers for d in list_drafts()] == [{"age": 30}]
+
+
+def test_a_counselor_resumes_only_the_same_clients_intake() -> None:
+    own = save_draft({"age": 30}, "substances", None, None)
+    first = save_draft({"age": 41}, "substances", None, "counselor-intake", client="C-1")
+    second = save_draft({"age": 60}, "substances", None, "counselor-intake", client="C-2")
+    assert find_draft(None, "C-1").id == first.id
+    assert find_draft(None, "C-2").id == second.id
+    assert find_draft(None).id == own.id  # a person's own assessment never picks up a counselor's intake
+    with pytest.raises(UsageError, match="no saved drafts of client C-3's intake"):
+        find_draft(None, "C-3")
+    with pytest.raises(UsageError, match="is client C-2's intake, not client C-1's"):
+        find_draft(second.id, "C-1")
+
+
+def test_a_relative_data_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/data")
+    assert drafts.data_base().is_absolute()

@@ -347,3 +347,17 @@ def test_carecheck_does_not_import_the_fhir_models() -> None:
     code = "import sys, carecheck.fhir; sys.exit('fhir.resources' in sys.modules or 'fhir' in sys.modules)"
     process = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent, check=False)
     assert process.returncode == 0
+
+
+def test_an_urgent_intake_leads_with_crisis_help() -> None:
+    intake = load_assessor("counselor-intake", "counselor-intake")
+    findings = {"intoxicated": False, "vitals_concern": False, "ciwa_total": 20}
+    record = record_for(intake, with_alcohol(10) | findings, override=Override("php", "Detox bed tomorrow."))
+    valid(fhir_bundle(record))
+    observation = resources(fhir_bundle(record))[1]
+    assert observation["component"][0] == {"code": {"text": "Urgent"}, "valueBoolean": True}
+    crisis = observation["note"][0]["text"]
+    assert "988" in crisis
+    assert "911" in crisis
+    assert "emergency room" in crisis
+    assert observation["note"][1]["text"] == "Detox bed tomorrow."

@@ -8,7 +8,15 @@ import pytest
 
 from carecheck import Assessor, load_assessor
 from carecheck.errors import UsageError
-from carecheck.intake import Override, build_record, check_client, check_override, chosen_level, compare_records
+from carecheck.intake import (
+    Override,
+    build_record,
+    check_client,
+    check_counselor,
+    check_override,
+    chosen_level,
+    compare_records,
+)
 from intake_answers import drinking
 
 CREATED = "2026-11-26T19:30:12Z"
@@ -19,10 +27,16 @@ def intake_assessor() -> Assessor:
     return load_assessor(rules="counselor-intake")
 
 
-def record_for(assessor: Assessor, answers: dict[str, object], override: Override | None = None) -> dict[str, object]:
+def record_for(
+    assessor: Assessor,
+    answers: dict[str, object],
+    override: Override | None = None,
+    client: str = "C-1",
+    created: str = CREATED,
+) -> dict[str, object]:
     result = assessor.assess(answers)
     return build_record(
-        assessor, result, client="C-1", counselor="R. Diaz", created=CREATED, override=override, carecheck_version="9"
+        assessor, result, client=client, counselor="R. Diaz", created=created, override=override, carecheck_version="9"
     )
 
 
@@ -96,7 +110,7 @@ def test_compare_lists_level_and_score_changes_in_a_fixed_order(intake_assessor:
     assert changes["ciwa"].after == "4 (minimal)"
     assert not changes["audit"].changed
     assert not changes["date"].changed  # the same clock here; a date is context, never a "change"
-    assert [c.what for c in compare_records(first, second)][:3] == ["date", "computed level", "chosen level"]
+    assert [c.what for c in compare_records(first, second)][:4] == ["record", "date", "computed level", "chosen level"]
 
 
 def test_compare_shows_an_instrument_asked_only_once_as_not_asked(intake_assessor: Assessor) -> None:
@@ -112,3 +126,33 @@ def test_crisis_help_comes_first_in_the_record(intake_assessor: Assessor) -> Non
     assert "988" in json.dumps(urgent["safety"])
     assert "911" in json.dumps(urgent["safety"])
     assert record_for(intake_assessor, drinking(ciwa=3))["safety"] is None
+
+
+def test_compare_puts_the_earlier_intake_first_whichever_is_named_first(intake_assessor: Assessor) -> None:
+    earlier = record_for(intake_assessor, drinking(ciwa=12), created="2026-10-01T09:00:00Z")
+    later = record_for(intake_assessor, drinking(ciwa=4), created="2026-11-01T09:00:00Z")
+    ciwa = next(change for change in compare_records(later, earlier) if change.what == "ciwa")
+    assert (ciwa.before, ciwa.after) == ("12 (moderate)", "4 (minimal)")
+
+
+def test_two_clients_intakes_are_not_compared(intake_assessor: Assessor) -> None:
+    one = record_for(intake_assessor, drinking(ciwa=12), client="C-1")
+    other = record_for(intake_assessor, drinking(ciwa=4), client="C-2")
+    with pytest.raises(UsageError, match="different clients"):
+        compare_records(one, other)
+
+
+def test_an_override_level_may_be_typed_in_capitals(intake_assessor: Assessor) -> None:
+    assert check_override(intake_assessor, "php", " Inpatient ", "Lives alone.") == Override(
+        "inpatient", "Lives alone."
+    )
+
+
+@pytest.mark.parametrize(("counselor", "expected"), [(None, None), ("  ", None), (" R. Diaz ", "R. Diaz")])
+def test_a_counselors_name_is_optional_and_trimmed(counselor: str | None, expected: str | None) -> None:
+    assert check_counselor(counselor) == expected
+
+
+def test_a_counselors_name_with_control_characters_is_refused() -> None:
+    with pytest.raises(UsageError, match="control character"):
+        check_counselor("R.\x1b[31m Diaz")

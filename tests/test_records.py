@@ -57,10 +57,10 @@ def test_records_are_found_again_by_client_newest_first(tmp_path: Path) -> None:
         records.add(record("C-2", "2026-11-02T09:00:00Z", override=None))
         third = records.add(record("C-1", "2026-11-20T09:00:00Z", override=Override("inpatient", "Lives alone.")))
     with open_records(path, create=False) as records:
-        listed = records.list("C-1")
+        listed = records.find("C-1")
         assert [row.id for row in listed] == [third, first]
         assert (listed[0].computed_level, listed[0].chosen_level) == ("php", "inpatient")
-        assert len(records.list()) == 3
+        assert len(records.find()) == 3
         stored = records.get(third)
     assert stored["id"] == third
     assert stored["override"] == {"level": "inpatient", "reason": "Lives alone."}
@@ -100,7 +100,7 @@ def test_an_older_database_is_migrated_and_keeps_its_records(tmp_path: Path) -> 
     connection.commit()
     connection.close()
     with open_records(path, create=False) as records:
-        assert [row.client for row in records.list("C-9")] == ["C-9"]
+        assert [row.client for row in records.find("C-9")] == ["C-9"]
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     indexes = {row[1] for row in connection.execute("PRAGMA index_list(intake)")}
@@ -127,3 +127,34 @@ def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> Non
 def test_a_missing_folder_for_db_is_named(tmp_path: Path) -> None:
     with pytest.raises(RecordsError, match="does not exist"), open_records(tmp_path / "nope" / "r.db"):
         pass
+
+
+def test_an_existing_database_others_could_read_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "open.db"
+    path.touch()
+    path.chmod(0o644)
+    with open_records(path) as records:
+        records.add(record(override=None))
+    assert mode(path) == 0o600
+
+
+def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.commit()
+    connection.close()
+    with pytest.raises(RecordsError, match="another program's database"), open_records(path):
+        pass
+    connection = sqlite3.connect(path)
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    connection.close()
+    assert tables == {"notes"}
+
+
+def test_reading_an_empty_file_writes_nothing_into_it(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    with pytest.raises(RecordsError, match="no records in"), open_records(path, create=False):
+        pass
+    assert path.stat().st_size == 0

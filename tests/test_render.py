@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from carecheck import Assessor
 from carecheck.explanation import explain
 from carecheck.render import (
@@ -152,3 +154,10 @@ def test_reasons_quote_answers_by_their_short_names_not_their_ids(assessor: Asse
     assert "withdrawal when cutting down before: severe" in text
     assert "use_days" not in text
     assert "withdrawal_history" not in text
+
+
+@pytest.mark.parametrize(("text", "shown"), [("1.0.0", "1\\.0.0"), ("12) then", "12\\) then"), ("- a", "\\- a")])
+def test_markdown_defuses_a_list_marker_by_escaping_its_punctuation(text: str, shown: str) -> None:
+    from carecheck.render import markdown_escape
+
+    assert markdown_escape(text) == shown

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import shlex
 import shutil
 import sys
 import traceback
@@ -225,7 +224,12 @@ def intake(
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
     plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Carry on from the newest saved draft.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Carry on from the newest saved draft of this client's intake.")
+    ] = False,
+    draft: Annotated[
+        str | None, typer.Option("--draft", metavar="ID", help="Carry on from this draft (see `carecheck drafts`).")
+    ] = None,
     ask_missing: Annotated[
         bool,
         typer.Option("--ask-missing", help="With --answers: ask for what the file lacks (say, the clinician items)."),
@@ -235,10 +239,15 @@ def intake(
     """A counselor's intake: the self-assessment plus clinician items, an optional override with a reason, stored
     as a record (`carecheck records`)."""
     with _boundary(fmt), _interrupts():
-        from carecheck.clinic import INTAKE_DEFINITIONS, take_intake
-        from carecheck.session import deliver, gather, start
+        from carecheck.clinic import INTAKE_DEFINITIONS, ready_records, resume_command, take_intake
+        from carecheck.intake import check_client, check_counselor, check_override
+        from carecheck.session import gather, start
 
-        assessor, resumed, definitions = start(questionnaire, rules or INTAKE_DEFINITIONS, resume=resume, draft_id=None)
+        client, counselor = check_client(client), check_counselor(counselor)
+        rules = rules or INTAKE_DEFINITIONS
+        assessor, resumed, definitions = start(questionnaire, rules, resume=resume, draft_id=draft, client=client)
+        check_override(assessor, None, override, reason)  # wrong flags, and a database that cannot be written,
+        ready_records(db)  # fail before anything is asked
         width, color = _screen(plain, output is not None)
         terminal = _terminal(width, color)
         gathered = gather(
@@ -249,7 +258,9 @@ def intake(
             ask_missing=ask_missing,
             no_input=no_input,
             definitions=definitions,
-            resume_command=f"carecheck intake --client {shlex.quote(client)} --resume",
+            resume_command=resume_command(client),
+            client=client,
+            ask_optional=True,
         )
         can_ask = not no_input and sys.stdin.isatty() and answers != "-"
         taken = take_intake(
@@ -262,10 +273,11 @@ def intake(
             reason=reason,
             db=db,
             can_ask=can_ask,
+            definitions=definitions,
         )
         _warn(taken.result.warnings)
-        deliver(gathered, definitions, terminal, lambda: _emit(_intake_output(taken, fmt, width, color, plain), output))
         _say_error(f"saved as record {taken.record['id']} (`carecheck records show {taken.record['id']}`)")
+        _emit(_intake_output(taken, fmt, width, color, plain), output)
 
 
 def _intake_output(taken: Intake, fmt: Format, width: int, color: bool, plain: bool) -> str:
@@ -301,25 +313,33 @@ def records_list(
         from carecheck.records import open_records
 
         with open_records(db, create=False) as records:
-            found = records.list(client)
+            found = records.find(client)
         if fmt is ListFormat.JSON:
             _emit(json.dumps([row._asdict() for row in found], ensure_ascii=False) + "\n", None)
-            return
-        from carecheck.safetext import literal
+        elif found:
+            from carecheck.clinic import summary_lines
 
-        for row in found:
-            chosen = row.chosen_level if row.chosen_level == row.computed_level else f"{row.chosen_level} (override)"
-            urgent = "  URGENT" if row.urgent else ""
-            counselor = literal(row.counselor or "-")
-            typer.echo(f"{row.id:>5}  {row.created}  {literal(row.client)}  {counselor}  {chosen}{urgent}")
-        if not found:
+            _emit(summary_lines(found), None)
+        else:
             _say_error("no records" + (f" for client {client}" if client else ""))
 
 
 @records_app.command("show")
-def records_show(record: RecordArgument, db: DatabaseOption = None) -> None:
-    """Show one record as a readable report (Markdown text)."""
-    _export(record, ExportFormat.MARKDOWN, None, db)
+def records_show(
+    record: RecordArgument,
+    plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
+    db: DatabaseOption = None,
+) -> None:
+    """Show one record as readable text: the chart report's content for a terminal."""
+    with _boundary():
+        from carecheck.clinic import parse_record_id
+        from carecheck.records import open_records
+        from carecheck.report import chart_text
+
+        with open_records(db, create=False) as records:
+            document = records.get(parse_record_id(record))
+        width, color = _screen(plain, False)
+        _emit(chart_text(document, width, color, plain), None)
 
 
 @records_app.command("export")
@@ -352,7 +372,8 @@ def records_compare(
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.TEXT,
     db: DatabaseOption = None,
 ) -> None:
-    """Compare two intakes (a reassessment): levels and scores side by side, changes marked."""
+    """Compare two intakes of one client (a reassessment): levels and scores side by side, the earlier first,
+    changes marked."""
     with _boundary():
         import json
 
@@ -360,11 +381,10 @@ def records_compare(
         from carecheck.intake import compare_records
         from carecheck.records import open_records
 
-        ids = parse_record_id(first), parse_record_id(second)
         with open_records(db, create=False) as records:
-            changes = compare_records(records.get(ids[0]), records.get(ids[1]))
+            changes = compare_records(records.get(parse_record_id(first)), records.get(parse_record_id(second)))
         as_json = json.dumps([c._asdict() for c in changes], ensure_ascii=False) + "\n"
-        _emit(as_json if fmt is ListFormat.JSON else comparison_text(*ids, changes), None)
+        _emit(as_json if fmt is ListFormat.JSON else comparison_text(changes), None)
 
 
 @records_app.command("delete")

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from carecheck import __version__
-from carecheck.errors import UsageError
+from carecheck.errors import CarecheckError, UsageError
 from carecheck.formats import ExportFormat
-from carecheck.intake import Change, Override, build_record, check_client, check_override
+from carecheck.intake import Change, Override, build_record, check_override, check_reason
+from carecheck.safetext import literal
 
 if TYPE_CHECKING:
     from carecheck.engine import Assessor
+    from carecheck.records import Summary
     from carecheck.result import Result
     from carecheck.session import Gathered
     from carecheck.terminal import Terminal
@@ -45,10 +50,20 @@ def ask_override(assessor: Assessor, computed: str, terminal: Terminal) -> Overr
         if typed not in assessor.levels or typed == computed:
             terminal.say(f"Type one of {choices} other than {computed}, or just press Enter to accept it.")
             continue
-        reason = ""
-        while not reason:
-            reason = terminal.ask("Why does this client need that level? (required) ").strip()
-        return check_override(assessor, computed, typed, reason)
+        while True:
+            try:
+                return Override(typed, check_reason(terminal.ask("Why does this client need that level? (required) ")))
+            except UsageError as fault:
+                terminal.say(fault.message.replace("--override needs --reason: ", "A reason is needed: "))
+
+
+def ready_records(db: Path | None) -> None:
+    """Open (creating and migrating) the records database before anything is asked, so that a database that cannot
+    be written fails at once, not after the counselor has typed a whole intake."""
+    from carecheck.records import open_records
+
+    with open_records(db):
+        pass
 
 
 def take_intake(
@@ -62,42 +77,69 @@ def take_intake(
     reason: str | None,
     db: Path | None,
     can_ask: bool,
+    definitions: tuple[str | None, str | None],
 ) -> Intake:
     """Score the answers, settle the placement (asking the counselor when `can_ask` and no --override was given),
-    and store the record; the record's id is filled in."""
+    and store the record; the record's id is filled in. Typed answers are kept in a draft until the record is
+    stored, and the draft is deleted once it is."""
+    from carecheck.drafts import delete_draft
     from carecheck.records import open_records
 
-    client = check_client(client)
     result = assessor.assess(gathered.answers)
     override = check_override(assessor, result.level, override_level, reason)
     if override is None and override_level is None and can_ask:
-        override = _asked_override(assessor, result.level, terminal, gathered)
+        override = _asked_override(assessor, result.level, terminal, gathered, client, definitions)
     record = build_record(
         assessor,
         result,
         client=client,
-        counselor=(counselor or "").strip() or None,
+        counselor=counselor,
         created=now_utc(),
         override=override,
         carecheck_version=__version__,
     )
-    with open_records(db) as records:
-        record["id"] = records.add(record)
+    try:
+        with open_records(db) as records:
+            record["id"] = records.add(record)
+    except CarecheckError:
+        if gathered.interactive:
+            _keep_in_draft(gathered, client, definitions, terminal)
+        raise
+    if gathered.draft is not None:
+        delete_draft(gathered.draft)
     return Intake(record, result, assessor)
 
 
-def _asked_override(assessor: Assessor, computed: str, terminal: Terminal, gathered: Gathered) -> Override | None:
-    """The counselor's decision at the terminal; stopping here keeps the typed answers in a draft."""
+def _keep_in_draft(
+    gathered: Gathered, client: str, definitions: tuple[str | None, str | None], terminal: Terminal
+) -> str:
     from carecheck.drafts import save_draft
+
+    draft_id = gathered.draft.id if gathered.draft else None
+    kept = save_draft(gathered.answers, None, *definitions, draft_id=draft_id, client=client)
+    terminal.say(f"The answers are kept in {kept.path}; `{resume_command(client)}` carries on.")
+    return str(kept.path)
+
+
+def resume_command(client: str) -> str:
+    return f"carecheck intake --client {shlex.quote(client)} --resume"
+
+
+def _asked_override(
+    assessor: Assessor,
+    computed: str,
+    terminal: Terminal,
+    gathered: Gathered,
+    client: str,
+    definitions: tuple[str | None, str | None],
+) -> Override | None:
+    """The counselor's decision at the terminal; stopping here keeps the typed answers in a draft."""
     from carecheck.session import Interrupted
 
     try:
         return ask_override(assessor, computed, terminal)
     except (EOFError, KeyboardInterrupt):
-        draft_id = gathered.draft.id if gathered.draft else None
-        kept = save_draft(gathered.answers, None, INTAKE_DEFINITIONS, INTAKE_DEFINITIONS, draft_id=draft_id)
-        terminal.say(f"The answers are kept in {kept.path}; `carecheck intake --client ID --resume` carries on.")
-        raise Interrupted(str(kept.path)) from None
+        raise Interrupted(_keep_in_draft(gathered, client, definitions, terminal)) from None
 
 
 def export_record(record: dict[str, Any], fmt: ExportFormat) -> str:
@@ -113,23 +155,49 @@ def export_record(record: dict[str, Any], fmt: ExportFormat) -> str:
     return chart_html(record) if fmt is ExportFormat.HTML else chart_markdown(record)
 
 
+_RECORD_ID = re.compile(r"#?([0-9]{1,18})")
+
+
 def parse_record_id(text: str) -> int:
-    """A record id as typed on the command line (`records list` shows them)."""
-    cleaned = text.strip().lstrip("#")
-    if not cleaned.isdigit() or len(cleaned) > 18:
+    """A record id as typed on the command line (`records list` shows them): ASCII digits only."""
+    found = _RECORD_ID.fullmatch(text.strip())
+    if found is None:
         raise UsageError(
             f"{text!r} is not a record id; record ids are whole numbers, as `carecheck records list` shows"
         )
-    return int(cleaned)
+    return int(found.group(1))
 
 
-def comparison_text(first: int, second: int, changes: list[Change]) -> str:
-    """A side-by-side table of two records, changed lines marked, for a terminal or a plain-text note."""
-    headers = ("", f"record {first}", f"record {second}", "")
-    rows = [(c.what, c.before, c.after, "changed" if c.changed else "") for c in changes]
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(3)]
-    lines = []
-    for row in [headers, *rows]:
-        cells = [str(row[i]).ljust(widths[i]) for i in range(3)]
-        lines.append(("  ".join(cells) + ("  " + row[3] if row[3] else "")).rstrip())
-    return "\n".join(lines) + "\n"
+def summary_lines(rows: list[Summary]) -> str:
+    """`records list` for a terminal: a header, then one intake a line; an override shows both levels."""
+    table = [("record", "date (UTC)", "client", "counselor", "level", "")]
+    for row in rows:
+        level = (
+            row.computed_level
+            if row.chosen_level == row.computed_level
+            else (f"computed {row.computed_level}, placed at {row.chosen_level}")
+        )
+        table.append(
+            (
+                str(row.id),
+                row.created,
+                literal(row.client),
+                literal(row.counselor or "-"),
+                level,
+                "URGENT" if row.urgent else "",
+            )
+        )
+    return _columns(table)
+
+
+def _columns(table: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n" for row in table
+    )
+
+
+def comparison_text(changes: list[Change]) -> str:
+    """Two intakes side by side, the earlier first, changed lines marked, for a terminal or a plain-text note."""
+    table = [(c.what, c.before, c.after, "changed" if c.changed else "") for c in changes]
+    return _columns(table)

@@ -29,10 +29,15 @@ class Draft(NamedTuple):
     answers: dict[str, Any]
     position: str | None
     """The item the person was at when they stopped."""
+    client: str | None = None
+    """The client of a counselor's intake; None for a person's own assessment."""
 
 
 def data_base() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share"))
+    """$XDG_DATA_HOME when it is an absolute path (the XDG spec says to ignore a relative one), else
+    ~/.local/share: never a folder relative to wherever carecheck happens to run."""
+    named = os.environ.get("XDG_DATA_HOME", "")
+    return Path(named) if os.path.isabs(named) else Path(os.path.expanduser("~"), ".local", "share")
 
 
 def data_folder(*parts: str) -> Path:
@@ -50,6 +55,7 @@ def save_draft(
     questionnaire: str | None,
     rules: str | None,
     draft_id: str | None = None,
+    client: str | None = None,
 ) -> Draft:
     """Save (or update) a draft; returns it, with the path to tell the person."""
     now = datetime.now(UTC)
@@ -62,10 +68,11 @@ def save_draft(
         "questionnaire": questionnaire,
         "rules": rules,
         "position": position,
+        "client": client,
         "answers": answers,
     }
     write_private(path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
-    return Draft(draft_id, path, saved_at, questionnaire, rules, answers, position)
+    return Draft(draft_id, path, saved_at, questionnaire, rules, answers, position, client)
 
 
 def _read(path: Path) -> Draft | None:
@@ -79,6 +86,7 @@ def _read(path: Path) -> Draft | None:
             payload.get("rules"),
             dict(payload["answers"]),
             payload.get("position"),
+            payload.get("client"),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -90,17 +98,23 @@ def list_drafts() -> list[Draft]:
     return sorted(drafts, key=lambda draft: (draft.saved_at, draft.id), reverse=True)
 
 
-def find_draft(draft_id: str | None) -> Draft:
-    """A draft by id, or the newest one; UsageError when there is none."""
+def find_draft(draft_id: str | None, client: str | None = None) -> Draft:
+    """A draft by id, or the newest one of this client's intakes (or, without a client, of a person's own
+    assessments); UsageError when there is none, or when the draft named belongs to another client."""
     drafts = list_drafts()
-    if not drafts:
-        raise UsageError("there are no saved drafts; an interview that is stopped saves one")
+    whose = f"client {client}'s intake" if client is not None else "your own assessment"
     if draft_id is None:
-        return drafts[0]
+        for draft in drafts:
+            if draft.client == client:
+                return draft
+        raise UsageError(f"there are no saved drafts of {whose}; an interview that is stopped saves one")
     for draft in drafts:
         if draft.id == draft_id:
+            if draft.client != client:
+                owner = f"client {draft.client}'s intake" if draft.client is not None else "a person's own assessment"
+                raise UsageError(f"draft {draft_id} is {owner}, not {whose}; `carecheck drafts` lists them")
             return draft
-    known = ", ".join(draft.id for draft in drafts)
+    known = ", ".join(draft.id for draft in drafts) or "none"
     raise UsageError(f"no draft is called {draft_id!r}; saved drafts: {known}")
 
 

@@ -190,10 +190,15 @@ def _observation(record: Mapping[str, Any], response_url: str) -> dict[str, Any]
     rules = _definition(record, "rules")
     override = record.get("override")
     counselor = _text(record.get("counselor"))
-    components = [_score(instrument, score) for instrument, score in result.get("scores", {}).items()]
-    components.append({"code": {"text": "Urgent"}, "valueBoolean": bool(result.get("urgent"))})
+    # Crisis help first, here as in every format: the urgent flag leads the components and the crisis text the notes.
+    components = [{"code": {"text": "Urgent"}, "valueBoolean": bool(result.get("urgent"))}]
+    components += [_score(instrument, score) for instrument, score in result.get("scores", {}).items()]
     components.append({"code": {"text": "Screen positive"}, "valueBoolean": bool(result.get("screen_positive"))})
-    note = None
+    note: list[dict[str, Any]] = []
+    safety = record.get("safety") or result.get("safety")
+    if safety:
+        contacts = " ".join(f"{_text(c.get('name'))}: {_text(c.get('how'))}" for c in safety.get("contacts", []))
+        note.append({"text": f"{_text(safety.get('heading'))}. {_text(safety.get('message'))} {contacts}".strip()})
     if override:
         # The value stays the computed level; the counselor's decision sits beside it, so neither hides the other.
         components.append(
@@ -202,7 +207,7 @@ def _observation(record: Mapping[str, Any], response_url: str) -> dict[str, Any]
                 "valueCodeableConcept": _level(record, override["level"]),
             }
         )
-        note = [_compact(authorString=counselor, text=_text(override.get("reason")) or "no reason given")]
+        note.append(_compact(authorString=counselor, text=_text(override.get("reason")) or "no reason given"))
     method = None
     if rules.get("id"):
         rules_title = _text(record.get("titles", {}).get("rules"))
@@ -219,7 +224,7 @@ def _observation(record: Mapping[str, Any], response_url: str) -> dict[str, Any]
         effectiveDateTime=record["created"],
         device={"display": f"carecheck {record['carecheck']}"} if record.get("carecheck") else None,
         valueCodeableConcept=_level(record, str(record["computed_level"])),
-        note=note,
+        note=note or None,
         method=method,
         derivedFrom=[{"reference": response_url}],
         component=components,

@@ -44,24 +44,44 @@ def check_client(client: str) -> str:
     return cleaned
 
 
-def check_override(assessor: Assessor, computed: str, level: str | None, reason: str | None) -> Override | None:
-    """The counselor's override, checked: a level the rule set knows, other than the computed one, with a reason."""
-    if level is None:
-        if reason:
-            raise UsageError("--reason goes with --override LEVEL: name the level you chose, or leave out --reason")
+def check_counselor(counselor: str | None) -> str | None:
+    """A counselor's name as given (None when not given), held to the same rules as a client id: it is printed on
+    the chart."""
+    cleaned = (counselor or "").strip()
+    if not cleaned:
         return None
-    if level not in assessor.levels:
-        raise UsageError(f"--override {level!r} is not a level; choose one of: {', '.join(assessor.levels)}")
-    if level == computed:
-        raise UsageError(f"the computed level is already {level!r}: leave out --override to accept it")
+    if len(cleaned) > MAX_CLIENT_LENGTH * 2:
+        raise UsageError(f"--counselor is {len(cleaned)} characters long; a name has at most {MAX_CLIENT_LENGTH * 2}")
+    if any(not character.isprintable() for character in cleaned):
+        raise UsageError("--counselor holds a control character; use letters, digits and punctuation only")
+    return cleaned
+
+
+def check_reason(reason: str | None) -> str:
+    """An override's reason: a sentence or a few, not empty and not a whole essay."""
     cleaned = (reason or "").strip()
     if not cleaned:
         raise UsageError(
             "--override needs --reason: say in a sentence why this client needs another level than the computed one"
         )
     if len(cleaned) > MAX_REASON_LENGTH:
-        raise UsageError(f"--reason is {len(cleaned)} characters long; keep it under {MAX_REASON_LENGTH}")
-    return Override(level, cleaned)
+        raise UsageError(f"the reason is {len(cleaned)} characters long; keep it under {MAX_REASON_LENGTH}")
+    return cleaned
+
+
+def check_override(assessor: Assessor, computed: str | None, level: str | None, reason: str | None) -> Override | None:
+    """The counselor's override, checked: a level the rule set knows, other than the computed one, with a reason.
+    Before scoring (`computed` None) all but the last can be checked, so a wrong flag fails before anything is asked."""
+    level = level.strip().lower() if level is not None else None
+    if level is None:
+        if reason:
+            raise UsageError("--reason goes with --override LEVEL: name the level you chose, or leave out --reason")
+        return None
+    if level not in assessor.levels:
+        raise UsageError(f"--override {level!r} is not a level; choose one of: {', '.join(assessor.levels)}")
+    if computed is not None and level == computed:
+        raise UsageError(f"the computed level is already {level!r}: leave out --override to accept it")
+    return Override(level, check_reason(reason))
 
 
 def _plain(value: Any) -> Any:
@@ -166,14 +186,22 @@ def _score_words(score: Mapping[str, Any] | None) -> str:
     return f"{score['total']} ({score['band']})" if score else "not asked"
 
 
-def compare_records(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> list[Change]:
-    """Level and score changes between two intakes (a reassessment), side by side, in a fixed order."""
+def compare_records(first: Mapping[str, Any], second: Mapping[str, Any]) -> list[Change]:
+    """Level and score changes between two intakes of one client (a reassessment), the earlier one first, side by
+    side, in a fixed order. Two clients' intakes are not compared: that is almost always a typo in an id."""
+    if first["client"] != second["client"]:
+        raise UsageError(
+            f"records {first['id']} and {second['id']} are for different clients ({first['client']} and "
+            f"{second['client']}); compare two intakes of the same client (`carecheck records list --client ID`)"
+        )
+    earlier, later = sorted((first, second), key=lambda record: (record["created"], record["id"] or 0))
     names = {**earlier.get("level_names", {}), **later.get("level_names", {})}
 
     def level(record: Mapping[str, Any], key: str) -> str:
         return str(names.get(record[key], record[key]))
 
     rows = [
+        ("record", str(earlier["id"]), str(later["id"])),
         ("date", str(earlier["created"]), str(later["created"])),
         ("computed level", level(earlier, "computed_level"), level(later, "computed_level")),
         ("chosen level", level(earlier, "chosen_level"), level(later, "chosen_level")),
@@ -192,4 +220,6 @@ def compare_records(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> lis
     profile_before, profile_after = earlier["result"].get("profile", {}), later["result"].get("profile", {})
     for area in [*profile_before, *(k for k in profile_after if k not in profile_before)]:
         rows.append((f"profile: {area}", str(profile_before.get(area, "-")), str(profile_after.get(area, "-"))))
-    return [Change(what, before, after, before != after and what != "date") for what, before, after in rows]
+    return [
+        Change(what, before, after, before != after and what not in ("record", "date")) for what, before, after in rows
+    ]

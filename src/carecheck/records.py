@@ -60,11 +60,12 @@ class Summary(NamedTuple):
 
 def default_path() -> Path:
     """`$CARECHECK_DB`, else `records.sqlite3` in carecheck's per-user data folder."""
+    from carecheck.drafts import data_base
+
     named = os.environ.get(DATABASE_ENV)
     if named:
         return Path(named)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "carecheck" / "records.sqlite3"
+    return data_base() / "carecheck" / "records.sqlite3"
 
 
 def _create_private(path: Path) -> None:
@@ -112,7 +113,7 @@ class Records:
             )
         return record_id
 
-    def list(self, client: str | None = None) -> list[Summary]:
+    def find(self, client: str | None = None) -> list[Summary]:
         """Records, newest first; only the client's when one is named."""
         query = "SELECT id, client, counselor, created, computed_level, chosen_level, urgent FROM intake"
         rows = (
@@ -136,8 +137,27 @@ class Records:
             self._db.execute("DELETE FROM intake WHERE id = ?", (record_id,))
 
 
-def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+def _make_private(path: Path) -> None:
+    """A database that others can read is made the owner's alone before health data goes into it."""
+    if path.stat().st_mode & 0o077:
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            raise RecordsError(
+                f"{path} can be read by other users and carecheck cannot change that; run `chmod 600 {path}` or "
+                "choose another --db path"
+            ) from None
+
+
+def _migrate(connection: sqlite3.Connection, path: Path, create: bool) -> None:
     version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    if version == 0:
+        if connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise RecordsError(
+                f"{path} is another program's database, not carecheck's records; choose another --db path"
+            )
+        if not create:
+            raise RecordsError(f"no records in {path} yet: the first `carecheck intake` stores one")
     if version > SCHEMA_VERSION:
         raise RecordsError(
             f"{path} was written by a newer carecheck (records schema {version}; this one knows up to "
@@ -161,6 +181,8 @@ def open_records(path: Path | None = None, *, create: bool = True) -> Iterator[R
         _create_private(path)
     elif path.is_dir():
         raise RecordsError(f"{path} is a folder; --db names the database file")
+    else:
+        _make_private(path)
     try:
         connection = sqlite3.connect(path)
     except sqlite3.Error as fault:
@@ -168,7 +190,7 @@ def open_records(path: Path | None = None, *, create: bool = True) -> Iterator[R
     try:
         connection.execute("PRAGMA secure_delete = ON")
         connection.execute("PRAGMA foreign_keys = ON")
-        _migrate(connection, path)
+        _migrate(connection, path, create)
         yield Records(connection, path)
     except sqlite3.DatabaseError as fault:
         raise RecordsError(

@@ -53,6 +53,9 @@ class Alert(NamedTuple):
 Block = Heading | Paragraph | Bullets | Alert | Chart
 
 
+RESULT_HEADING = "Your carecheck screening result"
+
+
 def _either(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
@@ -64,7 +67,7 @@ def document(explanation: Explanation) -> list[Block]:
     if e.safety is not None:
         lines = (e.safety.message, *(f"{c.name}: {c.how}" for c in e.safety.contacts))
         blocks.append(Alert(e.safety.heading, lines, e.safety.urgent))
-    blocks.append(Heading("Your carecheck screening result", 1))
+    blocks.append(Heading(RESULT_HEADING, 1))
     if e.record_id is not None:
         blocks.append(Paragraph(f"Record: {e.record_id}"))
     blocks += [Heading(f"Suggested level of care: {e.level_name}"), Paragraph(e.summary)]
@@ -129,11 +132,13 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
 
 
-def _markdown_escape(text: str) -> str:
+def markdown_escape(text: str) -> str:
     """Text that Markdown shows as written: one line, punctuation escaped, no list or heading at its start."""
     flat = " ".join(literal(text).split("\n"))
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    # A list marker is defused by escaping its punctuation (`1\.`, not `\1.`: Markdown escapes punctuation only,
+    # so a backslash before a digit would show).
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
 
 
 # --- layouts ------------------------------------------------------------------------------------------------------
@@ -189,21 +194,21 @@ def layout_markdown(blocks: list[Block]) -> str:
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Alert):
-            out.append(f"> **{_markdown_escape(block.heading)}**")
+            out.append(f"> **{markdown_escape(block.heading)}**")
             out.append(">")
-            out.append(f"> {_markdown_escape(block.lines[0])}")
+            out.append(f"> {markdown_escape(block.lines[0])}")
             out.append(">")
-            out += [f"> - {_markdown_escape(line)}" for line in block.lines[1:]]
+            out += [f"> - {markdown_escape(line)}" for line in block.lines[1:]]
         elif isinstance(block, Heading):
-            out.append("#" * block.level + " " + _markdown_escape(block.text))
+            out.append("#" * block.level + " " + markdown_escape(block.text))
         elif isinstance(block, Paragraph):
-            out.append(_markdown_escape(block.text))
+            out.append(markdown_escape(block.text))
         elif isinstance(block, Chart):
-            out.append(_markdown_escape(block.heading))
+            out.append(markdown_escape(block.heading))
             out.append("")
-            out += [f"- {_markdown_escape(label)}: {value} of {maximum}" for label, value, maximum in block.rows]
+            out += [f"- {markdown_escape(label)}: {value} of {maximum}" for label, value, maximum in block.rows]
         else:
-            out += [f"- {_markdown_escape(item)}" for item in block.items]
+            out += [f"- {markdown_escape(item)}" for item in block.items]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -287,7 +292,10 @@ def render_intake_text(
     plain: bool = False,
 ) -> str:
     """An intake for the counselor's terminal: crisis help first, then the intake and its decision, then the result."""
-    blocks = document(explain(result, assessor))
+    blocks = [
+        Heading("The screening result", 1) if block == Heading(RESULT_HEADING, 1) else block
+        for block in document(explain(result, assessor))
+    ]
     at = 1 if blocks and isinstance(blocks[0], Alert) else 0
     return layout_text([*blocks[:at], *intake_blocks(record), *blocks[at:]], width, color, plain)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from carecheck.render import _markdown_escape
+from carecheck.render import Alert, Block, Bullets, Chart, Heading, Paragraph, layout_text, markdown_escape
 from carecheck.safetext import literal
 
 # --- what the report says, in the order a counselor reads it, drawn from the record ------------------------------
@@ -552,7 +552,7 @@ def chart_html(record: Mapping[str, Any]) -> str:
 
 
 def _md(value: str) -> str:
-    return _markdown_escape(value)
+    return markdown_escape(value)
 
 
 def _md_reasons(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[str]:
@@ -657,3 +657,64 @@ def chart_markdown(record: Mapping[str, Any]) -> str:
         f"**Please keep in mind:** {_md(view.notice)}",
     ]
     return "\n".join(out) + "\n"
+
+
+def _text_reasons(heading: str, reasons: tuple[ReasonLine, ...]) -> list[Block]:
+    if not reasons:
+        return []
+    lines = []
+    for reason in reasons:
+        cited = "; ".join(f"guide section “{c.section}”: {_said(c)}" for c in reason.citations)
+        lines.append(f"Points to {reason.level_name}. {reason.text} (Based on: {'; '.join(reason.evidence)}. {cited})")
+    return [Heading(heading), Bullets(tuple(lines))]
+
+
+def chart_text(record: Mapping[str, Any], width: int = 80, color: bool = False, plain: bool = False) -> str:
+    """The chart report as text for a terminal (`records show`): the same content as `chart_markdown`, in the text
+    layout every result uses (crisis help first; control characters in the record shown, not obeyed)."""
+    view = chart_view(record)
+    blocks: list[Block] = []
+    if view.safety is not None:
+        lines = (view.safety.message, *(f"{name}: {how}" for name, how in view.safety.contacts))
+        blocks.append(Alert(view.safety.heading, lines, view.safety.urgent))
+    placement = [f"Computed by the screening: {view.computed}", f"Counselor's placement: {view.chosen}"]
+    placement[-1] += " (a different level)" if view.override_reason is not None else " (the computed level, accepted)"
+    if view.override_reason is not None:
+        placement.append(f"Reason: {view.override_reason}")
+    blocks += [
+        Heading(f"Intake record {view.record_id}: client {view.client}", 1),
+        Paragraph(f"{view.when}; counselor: {view.counselor}."),
+        Heading("Recommendation"),
+        Bullets(tuple(placement)),
+    ]
+    if view.warnings:
+        blocks += [Heading("Warnings from the screening"), Bullets(view.warnings)]
+    blocks += [
+        Heading("Instrument scores"),
+        Bullets(tuple(f"{s.instrument}: {s.total} of {s.maximum} ({s.band})" for s in view.scores))
+        if view.scores
+        else Paragraph("No instrument was scored in this intake."),
+    ]
+    if view.profile:
+        blocks.append(
+            Chart("Severity profile (0 = nothing to note)", tuple((p.area, p.value, p.maximum) for p in view.profile))
+        )
+    blocks += _text_reasons("Deciding reasons", view.deciding) + _text_reasons("Also noted", view.also_noted)
+    care = [f"{s.name}: {s.text}" for s in (*view.programs, *view.modalities)] + list(view.notes)
+    if care:
+        blocks += [Heading("Care to consider"), Bullets(tuple(care))]
+    if view.clinician_notes:
+        blocks += [Heading("Clinician's note"), *(Paragraph(text) for _, text in view.clinician_notes)]
+    blocks += [
+        Heading("The answers"),
+        Bullets(tuple(f"{r.section}: {r.label}: {r.display}" for r in view.answers)),
+        Heading("Versions"),
+        Bullets(
+            (
+                f"carecheck {view.carecheck_version}",
+                *(f"{d.kind} {d.id} {d.version}, SHA-256 {d.sha256}" for d in view.definitions),
+            )
+        ),
+        Paragraph(view.notice),
+    ]
+    return layout_text(blocks, width, color, plain)

@@ -49,8 +49,10 @@ class Gatherer:
         can_ask: bool,
         definitions: tuple[str | None, str | None],
         resume_command: str = "carecheck assess --resume",
+        client: str | None = None,
     ) -> None:
         self.resume_command = resume_command
+        self.client = client
         self.assessor = assessor
         self.terminal = terminal
         self.can_ask = can_ask
@@ -63,7 +65,12 @@ class Gatherer:
         # Paths are kept absolute, so that --resume from another folder uses the same definitions.
         questionnaire, rules = (_absolute(name) for name in self.definitions)
         self.draft = save_draft(
-            stop.answers, stop.position, questionnaire, rules, draft_id=self.draft.id if self.draft else None
+            stop.answers,
+            stop.position,
+            questionnaire,
+            rules,
+            draft_id=self.draft.id if self.draft else None,
+            client=self.client,
         )
         self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
         self.terminal.say(f"To carry on later, run: {self.resume_command}")
@@ -74,12 +81,14 @@ class Gatherer:
 
         return interview(self.assessor, self.terminal, start, only, on_stop=self.save)
 
-    def fill_gaps(self, answers: dict[str, Any]) -> dict[str, Any]:
-        """Ask only for what the file lacks or gets wrong, saying why, until the answers are complete."""
+    def fill_gaps(self, answers: dict[str, Any], ask_optional: bool = False) -> dict[str, Any]:
+        """Ask only for what the file lacks or gets wrong, saying why, until the answers are complete; with
+        `ask_optional`, then also for the optional questions that apply and are not in the file (a counselor's
+        withdrawal scores), each of which can be skipped."""
         while True:
             try:
-                self.assessor.check(answers)
-                return answers
+                values = self.assessor.check(answers)[0]
+                break
             except AnswersError as error:
                 known = [p for p in error.problems if p.item in self.assessor.item_index]
                 if len(known) != len(error.problems):
@@ -89,6 +98,14 @@ class Gatherer:
                         self.terminal.say(f"The answer file's {problem.item} {problem.message}; it is asked again.")
                         answers.pop(problem.item)
                 answers = self.ask(answers, {p.item for p in known})
+        if not ask_optional:
+            return answers
+        absent = {
+            item.id
+            for item in self.assessor.items
+            if not item.definition.required and item.id not in answers and item.asked(values)
+        }
+        return self.ask(answers, absent) if absent else answers
 
 
 def gather(
@@ -101,10 +118,12 @@ def gather(
     no_input: bool,
     definitions: tuple[str | None, str | None],
     resume_command: str = "carecheck assess --resume",
+    client: str | None = None,
+    ask_optional: bool = False,
 ) -> Gathered:
     """The answers for one assessment, asking the person only where that is allowed and needed."""
     can_ask = not no_input and sys.stdin.isatty()
-    gatherer = Gatherer(assessor, terminal, can_ask, definitions, resume_command)
+    gatherer = Gatherer(assessor, terminal, can_ask, definitions, resume_command, client)
     if resume is not None:
         if not can_ask:
             raise UsageError("resuming a draft needs a terminal to answer in; run it without --no-input or a pipe")
@@ -114,7 +133,7 @@ def gather(
     if source is not None:
         answers = read_answers(source)
         if ask_missing and can_ask:
-            return Gathered(gatherer.fill_gaps(answers), True, gatherer.draft)
+            return Gathered(gatherer.fill_gaps(answers, ask_optional), True, gatherer.draft)
         return Gathered(answers, False, None)
     if not sys.stdin.isatty():
         return Gathered(read_answers("-"), False, None)
@@ -124,16 +143,17 @@ def gather(
 
 
 def start(
-    questionnaire: str | None, rules: str | None, *, resume: bool, draft_id: str | None
+    questionnaire: str | None, rules: str | None, *, resume: bool, draft_id: str | None, client: str | None = None
 ) -> tuple[Assessor, Draft | None, tuple[str | None, str | None]]:
-    """The assessor to use and the draft to carry on from: a draft's own definitions win unless others are named."""
+    """The assessor to use and the draft to carry on from (a counselor's only of the same client): a draft's own
+    definitions win unless others are named."""
     from carecheck.api import load_assessor
 
     draft = None
     if resume or draft_id is not None:
         from carecheck.drafts import find_draft
 
-        draft = find_draft(draft_id)
+        draft = find_draft(draft_id, client)
         questionnaire, rules = questionnaire or draft.questionnaire, rules or draft.rules
     return load_assessor(questionnaire, rules), draft, (questionnaire, rules)
 
