@@ -61,6 +61,8 @@ class Compiled(NamedTuple):
     evaluate: Evaluate
     names: tuple[str, ...]
     """Every name the condition reads, in order of first appearance."""
+    tree: Node
+    """The parsed tree, checked against the scope: what `codegen` turns into straight-line Python."""
 
     def holds(self, env: Env) -> bool:
         return bool(self.evaluate(env))
@@ -450,7 +452,7 @@ def compile_condition(source: str, scope: Scope) -> Compiled:
     tree = parse(source)
     compiler = _Compiler(scope)
     evaluate = compiler.compile(tree)
-    return Compiled(source, evaluate, tuple(compiler.names))
+    return Compiled(source, evaluate, tuple(compiler.names), tree)
 
 
 # --- tracing, for `carecheck explain` -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from itertools import compress, repeat
 from operator import is_not, itemgetter
 from typing import Any, NamedTuple
 
+from carecheck.codegen import decider, normal_checker
 from carecheck.conditions import (
     FIRED,
     Compiled,
@@ -36,7 +37,7 @@ from carecheck.definitions import (
     TextItem,
 )
 from carecheck.errors import AnswersError, DefinitionError, Problem
-from carecheck.result import DefinitionRef, Note, Reason, Result, Score
+from carecheck.result import DefinitionRef, Note, Outcome, Reason, Result, Score
 from carecheck.sources import SourceMap
 
 RECORD_ID = "id"
@@ -222,6 +223,8 @@ class CompiledInstrument(NamedTuple):
     items: tuple[str, ...]
     band_by_total: tuple[str, ...]
     """For ranged bands: the band of each possible total, from `minimum` up (empty for condition bands)."""
+    scored: tuple[str, ...]
+    """The items whose points add up to the total."""
     read_scored: Callable[[Mapping[str, Any]], tuple[Any, ...]]
     reversed: tuple[tuple[str, int], ...]
     """Reverse-scored items with (lowest + highest points): such an answer scores that minus its value."""
@@ -327,6 +330,10 @@ class Assessor:
         )
         self._ref_rules = DefinitionRef(rules.rules.id, rules.rules.version, rules.sha256)
         _RuleCompiler(self).run()
+        self.check_normal: Callable[[Mapping[str, Any]], dict[str, Any] | None] = normal_checker(self)
+        """`check` for answers already in normal form, with nothing to refuse or warn about; None for any other."""
+        self.decide: Callable[[Mapping[str, Any]], Outcome] = decider(self)
+        """The outcome for checked answers, by code generated from the rules (see `decide_by_closures`)."""
 
     # Set by _RuleCompiler.
     names: dict[str, NameInfo]
@@ -423,8 +430,11 @@ class Assessor:
 
     def assess(self, answers: Mapping[str, Any]) -> Result:
         """Score one answer set: check it, then evaluate the rules. Raises AnswersError on bad answers."""
-        values, warnings, record_id = self.check(answers)
-        return self.evaluate(values, warnings, record_id)
+        values = self.check_normal(answers)
+        if values is None:  # something to convert, warn about or refuse: the full check says what
+            values, warnings, record_id = self.check(answers)
+            return self.evaluate(values, warnings, record_id)
+        return self.evaluate(values, (), answers.get(RECORD_ID))
 
     def environment(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Score]]:
         """Every name the rules may read (answers, scores, derived values) for checked answers."""
@@ -445,12 +455,16 @@ class Assessor:
     def evaluate(
         self, values: Mapping[str, Any], warnings: tuple[str, ...] = (), record_id: str | int | None = None
     ) -> Result:
+        """The result for checked answers (every item present, None where not asked or not answered)."""
+        return self.result(values, self.decide(values), warnings, record_id)
+
+    def decide_by_closures(self, values: Mapping[str, Any]) -> Outcome:
+        """What `decide` computes, by walking the compiled conditions: the reference the generated code must match."""
         env, scores = self.environment(values)
-        levels = self.levels
-        fired: list[tuple[CompiledRule, int]] = []
+        fired: list[tuple[int, int, str]] = []
         final = 0
         urgent = safety_note = False
-        for holds, rule in self._placement_plan:
+        for index, (holds, rule) in enumerate(self._placement_plan):
             if not holds(env):
                 continue
             level = rule.level
@@ -458,57 +472,53 @@ class Assessor:
                 base = self._level_index.get(env.get(rule.level_from or ""))
                 if base is None:
                     continue
-                level = min(base + rule.step, len(levels) - 1)
-            fired.append((rule, level))
+                level = min(base + rule.step, len(self.levels) - 1)
+            fired.append((index, level, rule.reason.fill(env, self._say)))
             final = max(final, level)
             urgent = urgent or rule.urgent
             safety_note = safety_note or rule.safety_note
-        screen_positive = bool(fired)
-        say = self._say
-        reasons = tuple(
-            [
-                Reason(
-                    rule.id,
-                    levels[level],
-                    level == final,
-                    rule.reason.fill(env, say),
-                    rule.criteria,
-                    # The answers the rule read that were given, picked in C: this runs for every fired rule.
-                    tuple(compress(rule.items, map(is_not, rule.read_items(values), repeat(None)))),
-                    rule.urgent,
-                )
-                for rule, level in fired
-            ]
-        )
-        env["level"] = levels[final]
-        env["screen_positive"] = screen_positive
+        env["level"] = self.levels[final]
+        env["screen_positive"] = bool(fired)
         env["urgent"] = urgent
-        env[FIRED] = frozenset([rule.id for rule, _ in fired])
+        env[FIRED] = frozenset([self.placement[index].id for index, _, _ in fired])
         programs: tuple[str, ...] = ()
         modalities: tuple[str, ...] = ()
         if self.suggest_when.evaluate(env):
             programs = tuple([code for code, condition in self.programs if condition.evaluate(env)])
             modalities = tuple([code for code, condition in self.modalities if condition.evaluate(env)])
         notes = tuple(
-            [Note(code, text.fill(env, say)) for code, condition, text in self.notes if condition.evaluate(env)]
+            [Note(code, text.fill(env, self._say)) for code, condition, text in self.notes if condition.evaluate(env)]
         )
         derived = {d.id: env[d.id] for d in self.derived}
         profile = tuple([(area.id, area.evaluate(env)) for area in self.profile])
+        return Outcome(scores, derived, fired, final, urgent, safety_note, programs, modalities, notes, profile)
+
+    def result(
+        self, values: Mapping[str, Any], outcome: Outcome, warnings: tuple[str, ...], record_id: str | int | None
+    ) -> Result:
+        """The Result of an outcome, with a Reason for each rule that fired."""
+        levels, placement, final = self.levels, self.placement, outcome.final
+        reasons = []
+        for index, level, text in outcome.fired:
+            rule = placement[index]
+            # The answers the rule read that were given, picked in C: this runs for every fired rule.
+            given = tuple(compress(rule.items, map(is_not, rule.read_items(values), repeat(None))))
+            reasons.append(Reason(rule.id, levels[level], level == final, text, rule.criteria, given, rule.urgent))
         return Result(
             record_id=record_id,
             level=levels[final],
-            urgent=urgent,
-            safety_note=urgent or safety_note,
-            screen_positive=screen_positive,
-            scores=scores,
-            program_types=programs,
-            modalities=modalities,
-            profile=profile,
-            reasons=reasons,
-            notes=notes,
+            urgent=outcome.urgent,
+            safety_note=outcome.urgent or outcome.safety_note,
+            screen_positive=bool(outcome.fired),
+            scores=outcome.scores,
+            program_types=outcome.programs,
+            modalities=outcome.modalities,
+            profile=outcome.profile,
+            reasons=tuple(reasons),
+            notes=outcome.notes,
             warnings=warnings,
             answers=values,
-            derived=derived,
+            derived=outcome.derived,
             questionnaire=self._ref_questionnaire,
             rules=self._ref_rules,
         )
@@ -688,6 +698,7 @@ def _compile_instruments(loaded: LoadedQuestionnaire) -> tuple[CompiledInstrumen
                 high,
                 tuple(item.id for item in instrument.items),
                 by_total,
+                tuple(instrument.scoring.items),
                 _tuple_getter(tuple(instrument.scoring.items)),
                 tuple((item_id, sum(_point_range(own[item_id]))) for item_id in instrument.scoring.reverse),
             )

@@ -1,0 +1,370 @@
+"""Straight-line Python generated from checked condition trees: one function per Assessor checks answers that are
+already in normal form, one decides the outcome. A batch then pays no closure call per part of every condition.
+
+Only trees that `conditions` has parsed and checked are translated. Every name becomes a local variable whose name
+is a prefix and an identifier the definitions have validated; literals are written with `repr`; anything else (sets,
+coercers, tables) is handed to the generated code as a constant. No text from a definition file or an answer is
+ever compiled as code. The closures in `conditions` and `Assessor.check` stay the reference: tests check that the
+generated functions agree with them.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from carecheck.conditions import FIRED, Compiled, Node
+from carecheck.result import Note, Outcome, Score
+
+if TYPE_CHECKING:
+    from carecheck.engine import Assessor, Template
+
+_OPERATORS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in"}
+_HELPERS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda left, right: left is not None and right is not None and left == right,
+    "!=": lambda left, right: left is not None and right is not None and left != right,
+    "<": lambda left, right: left is not None and right is not None and left < right,
+    "<=": lambda left, right: left is not None and right is not None and left <= right,
+    ">": lambda left, right: left is not None and right is not None and left > right,
+    ">=": lambda left, right: left is not None and right is not None and left >= right,
+    "in": lambda left, right: left is not None and right is not None and left in right,
+    "not in": lambda left, right: left is not None and right is not None and left not in right,
+}
+"""Comparisons of two computed values: both sides are evaluated before either is tested, as the closures do."""
+
+
+class _Code:
+    """Python source being written, with the constants it refers to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {}
+        self._temps = 0
+
+    def constant(self, value: Any) -> str:
+        name = f"_k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def temp(self) -> str:
+        self._temps += 1
+        return f"_t{self._temps}"
+
+    def add(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def function(self, name: str) -> Callable[..., Any]:
+        namespace = dict(self.constants)
+        # The source holds only what this module wrote: prefixed identifiers, repr'd literals and constant names.
+        exec(compile("\n".join(self.lines) + "\n", f"<carecheck generated {name}>", "exec"), namespace)
+        function: Callable[..., Any] = namespace[name]
+        return function
+
+
+def _local(prefix: str, name: str) -> str:
+    """A local variable for a validated id; the prefix keeps it clear of keywords and of the generated helpers."""
+    local = prefix + name
+    if not local.isidentifier() or keyword.iskeyword(local):
+        raise AssertionError(f"{name!r} is not a checked identifier")
+    return local
+
+
+def _literal(value: Any) -> str:
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, tuple) and all(isinstance(v, (bool, int, str)) for v in value):
+        return repr(value)
+    raise AssertionError(f"{value!r} is not a literal of the condition language")
+
+
+class _Expressions:
+    """Turns checked condition trees into Python expressions with exactly the closures' values."""
+
+    def __init__(self, code: _Code, local: Mapping[str, str]) -> None:
+        self.code = code
+        self.local = local
+
+    def of(self, condition: Compiled) -> str:
+        return self.node(condition.tree)
+
+    def node(self, node: Node) -> str:
+        op = node.op
+        if op == "literal":
+            return _literal(node.value)
+        if op == "list":
+            return _literal(tuple(arg.value for arg in node.args))
+        if op == "name":
+            return self.local[node.value]
+        if op == "not":
+            return f"(not {self.node(node.args[0])})"
+        if op in ("and", "or"):
+            return self.chain(op, node.args)
+        if op in _OPERATORS:
+            return self.compare(node)
+        assert op == "call", op
+        return self.call(node)
+
+    def chain(self, op: str, args: Iterable[Node]) -> str:
+        parts = [self.node(arg) for arg in args]
+        return parts[0] if len(parts) == 1 else "bool(" + f" {op} ".join(parts) + ")"
+
+    def compare(self, node: Node) -> str:
+        # The same shapes, in the same order, as conditions._Compiler._compare.
+        op = node.op
+        left, right = node.args
+        if left.op == "name" and right.op in ("literal", "list"):
+            value = self.local[left.value]
+            if op in ("in", "not in"):
+                members = self.code.constant(frozenset(self.constant_of(right)))
+                return f"({value} is not None and {value} {op} {members})"
+            return f"({value} is not None and {value} {op} {_literal(self.constant_of(right))})"
+        if left.op == "literal" and right.op == "name" and op in ("in", "not in"):
+            value = self.local[right.value]
+            return f"({value} is not None and {_literal(left.value)} {op} {value})"
+        if right.op in ("literal", "list"):
+            temp = self.code.temp()
+            return f"(({temp} := {self.node(left)}) is not None and {temp} {op} {_literal(self.constant_of(right))})"
+        helper = self.code.constant(_HELPERS[op])
+        return f"{helper}({self.node(left)}, {self.node(right)})"
+
+    @staticmethod
+    def constant_of(node: Node) -> Any:
+        return tuple(arg.value for arg in node.args) if node.op == "list" else node.value
+
+    def call(self, node: Node) -> str:
+        name, args = node.value, node.args
+        if name == "asked":
+            return f"({self.node(args[0])} is not None)"
+        if name == "has_any":
+            present = self.local[args[0].value]
+            wanted = self.code.constant(frozenset(arg.value for arg in args[1:]))
+            return f"({present} is not None and not {wanted}.isdisjoint({present}))"
+        if name == "fired":
+            wanted = self.code.constant(frozenset(arg.value for arg in args))
+            return f"(not {wanted}.isdisjoint({self.local[FIRED]}))"
+        if name == "any":
+            return self.chain("or", args)
+        if name == "all":
+            return self.chain("and", args)
+        assert name == "count", name
+        return "(" + " + ".join(f"(1 if {self.node(arg)} else 0)" for arg in args) + ")"
+
+
+def _template(code: _Code, local: Mapping[str, str], template: Template, say: str) -> str:
+    """An expression for a filled template: its text pieces as literals, each placeholder said by `say`."""
+    parts = template.parts
+    pieces = [_literal(parts[0])] if parts[0] else []
+    for index in range(1, len(parts), 2):
+        pieces.append(f"{say}({_literal(parts[index])}, {local[parts[index]]})")
+        if parts[index + 1]:
+            pieces.append(_literal(parts[index + 1]))
+    return " + ".join(pieces) if pieces else "''"
+
+
+def evaluator(condition: Compiled) -> Callable[[Mapping[str, Any]], Any]:
+    """One condition as a generated function of an environment: for tests that hold it to the closures' values."""
+    code = _Code()
+    local = {name: _local(f"n{index}_", name.replace(".", "_")) for index, name in enumerate(condition.names)}
+    local[FIRED] = "o_fired"
+    code.add(0, "def evaluate(env):")
+    for name, variable in local.items():
+        code.add(1, f"{variable} = env.get({_literal(name)})")
+    code.add(1, f"return {_Expressions(code, local).of(condition)}")
+    function: Callable[[Mapping[str, Any]], Any] = code.function("evaluate")
+    return function
+
+
+# --- checking answers in normal form ------------------------------------------------------------------------------
+
+
+def normal_checker(assessor: Assessor) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
+    """A function returning the checked values of answers that need no conversion and raise no problem or warning:
+    every key known, every asked answer already in its normal form, nothing given that was not asked. For anything
+    else it returns None, and `Assessor.check` (which says what is wrong, and converts "yes" and "3") decides."""
+    from carecheck.definitions import BooleanItem, ChoiceItem, IntegerItem
+
+    code = _Code()
+    local = {item.id: _local("i_", item.id) for item in assessor.items}
+    expressions = _Expressions(code, local)
+    known = code.constant(assessor._known_keys)
+    code.add(0, "def check_normal(answers):")
+    code.add(1, f"if not {known}.issuperset(answers):")
+    code.add(2, "return None")
+    code.add(1, "get = answers.get")
+    code.add(1, "record_id = get('id')")
+    code.add(1, "if record_id is not None and type(record_id) is not int:")
+    code.add(2, "if type(record_id) is not str or not record_id.isascii():")
+    code.add(3, "return None")
+    code.add(1, "try:")
+    section: Compiled | None = None
+    group: list[str] = []
+
+    def close_section() -> None:
+        if section is not None:  # the section was not asked: none of its items may be answered
+            code.add(2, "else:")
+            for item_id in group:
+                code.add(3, f"if get({_literal(item_id)}) is not None:")
+                code.add(4, "return None")
+                code.add(3, f"{local[item_id]} = None")
+
+    for item in assessor.items:
+        if item.section_when is not section or not group:
+            close_section()
+            section, group = item.section_when, []
+            code.add(2, "if True:" if section is None else f"if {expressions.of(section)}:")
+        group.append(item.id)
+        depth = 3
+        value = local[item.id]
+        code.add(depth, f"_r = get({_literal(item.id)})")
+        if item.own_when is not None:
+            code.add(depth, f"if not {expressions.of(item.own_when)}:")
+            code.add(depth + 1, "if _r is not None:")
+            code.add(depth + 2, "return None")
+            code.add(depth + 1, f"{value} = None")
+            code.add(depth, "else:")
+            depth += 1
+        definition = item.definition
+        code.add(depth, "if _r is None:")
+        code.add(depth + 1, "return None" if definition.required else f"{value} = None")
+        if isinstance(definition, IntegerItem):
+            code.add(depth, f"elif type(_r) is int and {definition.min!r} <= _r <= {definition.max!r}:")
+            code.add(depth + 1, f"{value} = _r")
+        elif isinstance(definition, BooleanItem):
+            code.add(depth, "elif _r is True or _r is False:")
+            code.add(depth + 1, f"{value} = _r")
+        elif isinstance(definition, ChoiceItem):
+            kind = "int" if isinstance(definition.choices[0].value, int) else "str"
+            allowed = code.constant(frozenset(choice.value for choice in definition.choices))
+            code.add(depth, f"elif type(_r) is {kind} and _r in {allowed}:")
+            code.add(depth + 1, f"{value} = _r")
+        else:  # lists and text: the item's own coercer, which raises ValueError on anything it would not accept
+            code.add(depth, "else:")
+            code.add(depth + 1, f"{value} = {code.constant(item.coerce)}(_r)")
+            continue
+        code.add(depth, "else:")
+        code.add(depth + 1, "return None")
+    close_section()
+    code.add(1, "except ValueError:")
+    code.add(2, "return None")
+    code.add(1, "return {" + ", ".join(f"{_literal(item.id)}: {local[item.id]}" for item in assessor.items) + "}")
+    checker: Callable[[Mapping[str, Any]], dict[str, Any] | None] = code.function("check_normal")
+    return checker
+
+
+# --- deciding the outcome -----------------------------------------------------------------------------------------
+
+
+def decider(assessor: Assessor) -> Callable[[Mapping[str, Any]], Outcome]:
+    """A function from checked values to the Outcome that `Assessor.decide_by_closures` computes."""
+
+    code = _Code()
+    local: dict[str, str] = {item.id: _local("i_", item.id) for item in assessor.items}
+    for instrument in assessor.instruments:
+        local[instrument.id] = local[instrument.id + ".total"] = _local("t_", instrument.id)
+        local[instrument.id + ".band"] = _local("b_", instrument.id)
+    for derived in assessor.derived:
+        local[derived.id] = _local("d_", derived.id)
+    local |= {"level": "o_level", "urgent": "o_urgent", "screen_positive": "o_screen_positive", FIRED: "o_fired"}
+    expressions = _Expressions(code, local)
+    say = code.constant(assessor._say)
+    score, note = code.constant(Score), code.constant(Note)
+    code.add(0, "def decide(values):")
+    code.add(1, "get = values.get")
+    for item in assessor.items:
+        code.add(1, f"{local[item.id]} = get({_literal(item.id)})")
+    code.add(1, "scores = {}")
+    for instrument in assessor.instruments:
+        total, band = local[instrument.id], local[instrument.id + ".band"]
+        scored = [local[item_id] for item_id in instrument.scored]
+        code.add(1, "if " + " and ".join(f"{value} is None" for value in scored) + ":")
+        code.add(2, f"{total} = {band} = None")
+        code.add(1, "else:")
+        # Yes counts 1 and a choice its points, as sum() counts them; reversed items are corrected after.
+        code.add(2, f"{total} = 0 + " + " + ".join(f"({value} or 0)" for value in scored))
+        for item_id, flip in instrument.reversed:
+            code.add(2, f"if {local[item_id]} is not None:")
+            code.add(3, f"{total} += {flip!r} - 2 * {local[item_id]}")
+        if instrument.band_by_total:
+            table = code.constant(instrument.band_by_total)
+            code.add(2, f"{band} = {table}[{total} - {instrument.minimum!r}]")
+        else:
+            for index, spec in enumerate(instrument.bands):
+                assert spec.condition is not None
+                keyword_ = "if" if index == 0 else "elif"
+                code.add(2, f"{keyword_} {expressions.of(spec.condition)}:")
+                code.add(3, f"{band} = {_literal(spec.id)}")
+            code.add(2, "else:")
+            code.add(3, f"raise AssertionError({_literal(instrument.id + ': no band for this total')})")
+        code.add(2, f"scores[{_literal(instrument.id)}] = {score}({total}, {band})")
+    for derived in assessor.derived:
+        if derived.expr is not None:
+            code.add(1, f"{local[derived.id]} = bool({expressions.of(derived.expr)})")
+        else:
+            _cases(code, expressions, local[derived.id], derived.cases, derived.otherwise)
+    code.add(1, "fired = []")
+    code.add(1, "final = 0")
+    code.add(1, "urgent = safety_note = False")
+    levels = len(assessor.levels)
+    for index, rule in enumerate(assessor.placement):
+        text = _template(code, local, rule.reason, say)
+        code.add(1, f"if {expressions.of(rule.condition)}:")
+        depth = 2
+        if rule.level is None:  # read from an answer, such as the level of care received before
+            code.add(2, f"_level = {code.constant(assessor._level_index)}.get({local.get(rule.level_from or '')})")
+            code.add(2, "if _level is not None:")
+            code.add(3, f"_level = min(_level + {rule.step!r}, {levels - 1!r})")
+            depth = 3
+        else:
+            code.add(2, f"_level = {rule.level!r}")
+        code.add(depth, f"fired.append(({index!r}, _level, {text}))")
+        code.add(depth, "if _level > final:")
+        code.add(depth + 1, "final = _level")
+        if rule.urgent:
+            code.add(depth, "urgent = True")
+        if rule.safety_note:
+            code.add(depth, "safety_note = True")
+    code.add(1, f"o_level = {code.constant(assessor.levels)}[final]")
+    code.add(1, "o_screen_positive = bool(fired)")
+    code.add(1, "o_urgent = urgent")
+    ids = code.constant(tuple(rule.id for rule in assessor.placement))
+    code.add(1, f"o_fired = frozenset([{ids}[entry[0]] for entry in fired])")
+    code.add(1, "programs = []")
+    code.add(1, "modalities = []")
+    code.add(1, f"if {expressions.of(assessor.suggest_when)}:")
+    for target, suggestions in (("programs", assessor.programs), ("modalities", assessor.modalities)):
+        for suggestion_id, condition in suggestions:
+            code.add(2, f"if {expressions.of(condition)}:")
+            code.add(3, f"{target}.append({_literal(suggestion_id)})")
+    code.add(2, "pass")
+    code.add(1, "notes = []")
+    for note_id, condition, template in assessor.notes:
+        code.add(1, f"if {expressions.of(condition)}:")
+        code.add(2, f"notes.append({note}({_literal(note_id)}, {_template(code, local, template, say)}))")
+    for index, area in enumerate(assessor.profile):
+        _cases(code, expressions, f"p_{index}", area.cases, area.otherwise)
+    profile = ", ".join(f"({_literal(area.id)}, p_{index})" for index, area in enumerate(assessor.profile))
+    derived_values = ", ".join(f"{_literal(d.id)}: {local[d.id]}" for d in assessor.derived)
+    code.add(
+        1,
+        f"return {code.constant(Outcome)}(scores, {{{derived_values}}}, fired, final, urgent, safety_note, "
+        f"tuple(programs), tuple(modalities), tuple(notes), ({profile}{',' if assessor.profile else ''}))",
+    )
+    decide: Callable[[Mapping[str, Any]], Outcome] = code.function("decide")
+    return decide
+
+
+def _cases(
+    code: _Code, expressions: _Expressions, target: str, cases: Iterable[tuple[Compiled, Any]], otherwise: Any
+) -> None:
+    """The first case that holds gives the value, else `otherwise`."""
+    first = True
+    for condition, value in cases:
+        code.add(1, f"{'if' if first else 'elif'} {expressions.of(condition)}:")
+        code.add(2, f"{target} = {_literal(value)}")
+        first = False
+    if first:
+        code.add(1, f"{target} = {_literal(otherwise)}")
+    else:
+        code.add(1, "else:")
+        code.add(2, f"{target} = {_literal(otherwise)}")
