@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import IO, Any, NamedTuple
 
 from carecheck.definitions import MultiChoiceItem
-from carecheck.engine import Assessor
+from carecheck.engine import RECORD_ID, Assessor
 from carecheck.errors import AnswersError
 from carecheck.formats import BatchInput as InputFormat
 from carecheck.formats import BatchOutput as OutputFormat
@@ -55,6 +55,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates)
 """Built once: json.loads with a hook would build a new decoder for every record."""
+_PLAIN_DECODER = json.JSONDecoder()
 
 
 class LineScorer:
@@ -70,6 +71,14 @@ class LineScorer:
     # --- input ---
 
     def parse_json(self, line: str) -> dict[str, Any]:
+        # JSON has a colon after every key and nowhere else outside strings, so an object with as many keys as the
+        # line has colons has no key twice: it needs no hook that looks for one. Any other line takes the full path.
+        try:
+            record = _PLAIN_DECODER.decode(line)
+        except (ValueError, RecursionError):
+            record = None
+        if type(record) is dict and len(record) == line.count(":"):
+            return record
         try:
             record = _DECODER.decode(line)
         except ValueError as error:
@@ -98,6 +107,11 @@ class LineScorer:
     # --- output ---
 
     def score(self, record: dict[str, Any]) -> Scored:
+        if self.output is OutputFormat.JSON:
+            values = self.assessor.check_normal(record)
+            if values is not None:  # the common case, written without building a Result
+                outcome = self.assessor.decide(values)
+                return Scored(self.json.write_outcome(outcome, record.get(RECORD_ID)), True)
         try:
             result = self.assessor.assess(record)
         except AnswersError as error:

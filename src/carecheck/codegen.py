@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable, Iterable, Mapping
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from carecheck.conditions import FIRED, Compiled, Node
@@ -317,7 +318,7 @@ def decider(assessor: Assessor) -> Callable[[Mapping[str, Any]], Outcome]:
             depth = 3
         else:
             code.add(2, f"_level = {rule.level!r}")
-        code.add(depth, f"fired.append(({index!r}, _level, {text}))")
+        code.add(depth, f"fired.append(({index!r}, _level, {text}, {_given(code, local, rule.items)}))")
         code.add(depth, "if _level > final:")
         code.add(depth + 1, "final = _level")
         if rule.urgent:
@@ -352,6 +353,14 @@ def decider(assessor: Assessor) -> Callable[[Mapping[str, Any]], Outcome]:
     )
     decide: Callable[[Mapping[str, Any]], Outcome] = code.function("decide")
     return decide
+
+
+def _given(code: _Code, local: Mapping[str, str], items: tuple[str, ...]) -> str:
+    """An expression for the items among `items` that were answered, in order."""
+    if len(items) == 1:
+        return f"({_literal(items[0])},) if {local[items[0]]} is not None else ()"
+    answered = ", ".join(f"{local[item]} is not None" for item in items)
+    return f"tuple({code.constant(compress)}({_literal(items)}, ({answered},)))"
 
 
 def _cases(

@@ -461,7 +461,7 @@ class Assessor:
     def decide_by_closures(self, values: Mapping[str, Any]) -> Outcome:
         """What `decide` computes, by walking the compiled conditions: the reference the generated code must match."""
         env, scores = self.environment(values)
-        fired: list[tuple[int, int, str]] = []
+        fired: list[tuple[int, int, str, tuple[str, ...]]] = []
         final = 0
         urgent = safety_note = False
         for index, (holds, rule) in enumerate(self._placement_plan):
@@ -473,14 +473,15 @@ class Assessor:
                 if base is None:
                     continue
                 level = min(base + rule.step, len(self.levels) - 1)
-            fired.append((index, level, rule.reason.fill(env, self._say)))
+            given = tuple(compress(rule.items, map(is_not, rule.read_items(values), repeat(None))))
+            fired.append((index, level, rule.reason.fill(env, self._say), given))
             final = max(final, level)
             urgent = urgent or rule.urgent
             safety_note = safety_note or rule.safety_note
         env["level"] = self.levels[final]
         env["screen_positive"] = bool(fired)
         env["urgent"] = urgent
-        env[FIRED] = frozenset([self.placement[index].id for index, _, _ in fired])
+        env[FIRED] = frozenset([self.placement[entry[0]].id for entry in fired])
         programs: tuple[str, ...] = ()
         modalities: tuple[str, ...] = ()
         if self.suggest_when.evaluate(env):
@@ -499,10 +500,8 @@ class Assessor:
         """The Result of an outcome, with a Reason for each rule that fired."""
         levels, placement, final = self.levels, self.placement, outcome.final
         reasons = []
-        for index, level, text in outcome.fired:
+        for index, level, text, given in outcome.fired:
             rule = placement[index]
-            # The answers the rule read that were given, picked in C: this runs for every fired rule.
-            given = tuple(compress(rule.items, map(is_not, rule.read_items(values), repeat(None))))
             reasons.append(Reason(rule.id, levels[level], level == final, text, rule.criteria, given, rule.urgent))
         return Result(
             record_id=record_id,

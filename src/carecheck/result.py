@@ -44,8 +44,9 @@ class Outcome(NamedTuple):
 
     scores: dict[str, Score]
     derived: dict[str, Any]
-    fired: list[tuple[int, int, str]]
-    """Each placement rule that fired: (its index, the index of the level it asks for, its reason text)."""
+    fired: list[tuple[int, int, str, tuple[str, ...]]]
+    """Each placement rule that fired: (its index, the index of the level it asks for, its reason text, the items it
+    reads that were answered)."""
     final: int
     """The index of the level placed at."""
     urgent: bool
