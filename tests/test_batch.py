@@ -208,7 +208,7 @@ def test_results_written_straight_from_the_outcome_are_the_same_bytes(assessor: 
     for answers in records(assessor, 2000, seed=9) + extra:
         values, warnings, record_id = assessor.check(answers)
         expected = writer.write(assessor.evaluate(values, warnings, record_id))
-        assert writer.write_outcome(assessor.decide(values), record_id, warnings) == expected
+        assert writer.write_outcome(assessor.generated().decide(values), record_id, warnings) == expected
 
 
 def test_a_key_given_twice_is_refused_wherever_it_is_and_colons_in_text_are_only_text(assessor: Assessor) -> None:

@@ -19,12 +19,15 @@ from test_fuzz import ASSESSOR, FUZZ, ITEM_IDS, keys, values
 
 def test_random_answer_sets_are_checked_and_decided_alike(assessor: Assessor) -> None:
     rng = random.Random(17)
+    generated = assessor.generated()
     for n in range(1500):
         answers = random_answers(assessor, rng, f"r{n}" if n % 3 else None)
         checked, warnings, _ = assessor.check(answers)
-        assert assessor.check_normal(answers) == checked
         assert warnings == ()
-        assert assessor.decide(checked) == assessor.decide_by_closures(checked)
+        outcome = assessor.decide_by_closures(checked)
+        assert generated.check_and_decide(answers, True) == (checked, outcome)
+        assert generated.check_and_decide(answers, False) == (None, outcome)
+        assert generated.decide(checked) == outcome
 
 
 @FUZZ
@@ -35,14 +38,16 @@ def test_any_answers_take_the_fast_check_only_when_the_full_check_agrees(
     answers = baseline_answers() | changes
     for item_id in drop:
         answers.pop(item_id, None)
-    fast = ASSESSOR.check_normal(answers)
+    generated = ASSESSOR.generated()
+    fast = generated.check_and_decide(answers, True)
     try:
         checked, warnings, _ = ASSESSOR.check(answers)
     except AnswersError:
         assert fast is None
         return
-    assert fast is None or (fast == checked and warnings == ())
-    assert ASSESSOR.decide(checked) == ASSESSOR.decide_by_closures(checked)
+    outcome = ASSESSOR.decide_by_closures(checked)
+    assert fast is None or (fast == (checked, outcome) and warnings == ())
+    assert generated.decide(checked) == outcome
 
 
 @FUZZ
@@ -54,7 +59,7 @@ def test_any_answers_given_as_checked_values_are_decided_alike(data: st.DataObje
         if data.draw(st.booleans()):
             domain = [None, *_samples(item.definition)]
             checked[item.id] = data.draw(st.sampled_from(domain))
-    assert ASSESSOR.decide(checked) == ASSESSOR.decide_by_closures(checked)
+    assert ASSESSOR.generated().decide(checked) == ASSESSOR.decide_by_closures(checked)
 
 
 def _samples(definition: Any) -> list[Any]:
@@ -134,7 +139,7 @@ def test_generated_conditions_have_the_closures_values(source: str, envs: list[d
         compiled = compile_condition(source, SCOPE)
     except ConditionError:
         return
-    generated = evaluator(compiled)
+    generated, as_test = evaluator(compiled), evaluator(compiled, as_test=True)
     for env in envs:
         try:
             expected: Any = compiled.evaluate(env)
@@ -146,3 +151,5 @@ def test_generated_conditions_have_the_closures_values(source: str, envs: list[d
             got = type(error)
         assert got == expected, compiled.source
         assert type(got) is type(expected), compiled.source
+        if not isinstance(expected, type):
+            assert bool(as_test(env)) is bool(expected), compiled.source

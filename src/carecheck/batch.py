@@ -67,6 +67,7 @@ class LineScorer:
         self.instruments = [instrument.id for instrument in assessor.instruments]
         self.multi = {item.id for item in assessor.items if isinstance(item.definition, MultiChoiceItem)}
         self.json = JsonResultWriter(assessor)
+        self.check_and_decide = assessor.generated().check_and_decide
 
     # --- input ---
 
@@ -108,10 +109,9 @@ class LineScorer:
 
     def score(self, record: dict[str, Any]) -> Scored:
         if self.output is OutputFormat.JSON:
-            values = self.assessor.check_normal(record)
-            if values is not None:  # the common case, written without building a Result
-                outcome = self.assessor.decide(values)
-                return Scored(self.json.write_outcome(outcome, record.get(RECORD_ID)), True)
+            checked = self.check_and_decide(record, False)
+            if checked is not None:  # the common case, written without building a Result
+                return Scored(self.json.write_outcome(checked[1], record.get(RECORD_ID)), True)
         try:
             result = self.assessor.assess(record)
         except AnswersError as error:

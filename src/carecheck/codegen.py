@@ -13,7 +13,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable, Iterable, Mapping
 from itertools import compress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from carecheck.conditions import FIRED, Compiled, Node
 from carecheck.result import Note, Outcome, Score
@@ -55,12 +55,12 @@ class _Code:
     def add(self, depth: int, line: str) -> None:
         self.lines.append("    " * depth + line)
 
-    def function(self, name: str) -> Callable[..., Any]:
+    def run(self) -> dict[str, Any]:
+        """The namespace the code defines its functions in."""
         namespace = dict(self.constants)
         # The source holds only what this module wrote: prefixed identifiers, repr'd literals and constant names.
-        exec(compile("\n".join(self.lines) + "\n", f"<carecheck generated {name}>", "exec"), namespace)
-        function: Callable[..., Any] = namespace[name]
-        return function
+        exec(compile("\n".join(self.lines) + "\n", "<carecheck generated>", "exec"), namespace)
+        return namespace
 
 
 def _local(prefix: str, name: str) -> str:
@@ -86,8 +86,17 @@ class _Expressions:
         self.code = code
         self.local = local
 
-    def of(self, condition: Compiled) -> str:
-        return self.node(condition.tree)
+    def truth(self, node: Node) -> str:
+        """An expression exactly as true or false as the node, for where only that counts (an `if`): `and`, `or`,
+        `any` and `all` keep Python's own values there rather than turning each into a bool."""
+        op = node.op
+        if op == "call" and node.value in ("any", "all"):
+            op = "or" if node.value == "any" else "and"
+        if op in ("and", "or"):
+            return "(" + f" {op} ".join(self.truth(arg) for arg in node.args) + ")"
+        if op == "not":
+            return f"(not {self.truth(node.args[0])})"
+        return self.node(node)
 
     def node(self, node: Node) -> str:
         op = node.op
@@ -163,196 +172,224 @@ def _template(code: _Code, local: Mapping[str, str], template: Template, say: st
     return " + ".join(pieces) if pieces else "''"
 
 
-def evaluator(condition: Compiled) -> Callable[[Mapping[str, Any]], Any]:
-    """One condition as a generated function of an environment: for tests that hold it to the closures' values."""
+def evaluator(condition: Compiled, *, as_test: bool = False) -> Callable[[Mapping[str, Any]], Any]:
+    """One condition as a generated function of an environment, for tests that hold it to the closures: their
+    values, or only their truth (`as_test`, as the generated functions read conditions)."""
     code = _Code()
     local = {name: _local(f"n{index}_", name.replace(".", "_")) for index, name in enumerate(condition.names)}
     local[FIRED] = "o_fired"
     code.add(0, "def evaluate(env):")
     for name, variable in local.items():
         code.add(1, f"{variable} = env.get({_literal(name)})")
-    code.add(1, f"return {_Expressions(code, local).of(condition)}")
-    function: Callable[[Mapping[str, Any]], Any] = code.function("evaluate")
+    expressions = _Expressions(code, local)
+    code.add(1, f"return {expressions.truth(condition.tree) if as_test else expressions.node(condition.tree)}")
+    function: Callable[[Mapping[str, Any]], Any] = code.run()["evaluate"]
     return function
 
 
-# --- checking answers in normal form ------------------------------------------------------------------------------
+# --- an assessor's functions -------------------------------------------------------------------------------------
 
 
-def normal_checker(assessor: Assessor) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
-    """A function returning the checked values of answers that need no conversion and raise no problem or warning:
-    every key known, every asked answer already in its normal form, nothing given that was not asked. For anything
-    else it returns None, and `Assessor.check` (which says what is wrong, and converts "yes" and "3") decides."""
-    from carecheck.definitions import BooleanItem, ChoiceItem, IntegerItem
+class Generated(NamedTuple):
+    """An Assessor's rules as generated functions."""
 
-    code = _Code()
-    local = {item.id: _local("i_", item.id) for item in assessor.items}
-    expressions = _Expressions(code, local)
-    known = code.constant(assessor._known_keys)
-    code.add(0, "def check_normal(answers):")
-    code.add(1, f"if not {known}.issuperset(answers):")
-    code.add(2, "return None")
-    code.add(1, "get = answers.get")
-    code.add(1, "record_id = get('id')")
-    code.add(1, "if record_id is not None and type(record_id) is not int:")
-    code.add(2, "if type(record_id) is not str or not record_id.isascii():")
-    code.add(3, "return None")
-    code.add(1, "try:")
-    section: Compiled | None = None
-    group: list[str] = []
+    check_and_decide: Callable[[Mapping[str, Any], bool], tuple[dict[str, Any] | None, Outcome] | None]
+    """For answers that need no conversion and give no problem or warning (every key known, every asked answer
+    already in its normal form, nothing given that was not asked): the checked values (when asked for) and the
+    outcome. None for any other answers: `Assessor.check` says what is wrong, and converts "yes" and "3"."""
+    decide: Callable[[Mapping[str, Any]], Outcome]
+    """The outcome for checked values, as `Assessor.decide_by_closures` computes it."""
 
-    def close_section() -> None:
-        if section is not None:  # the section was not asked: none of its items may be answered
-            code.add(2, "else:")
-            for item_id in group:
-                code.add(3, f"if get({_literal(item_id)}) is not None:")
-                code.add(4, "return None")
-                code.add(3, f"{local[item_id]} = None")
 
+def generate(assessor: Assessor) -> Generated:
+    """Write and compile the functions for an assessor (a few milliseconds: worth it for many answer sets)."""
+    writer = _AssessorWriter(assessor)
+    writer.code.add(0, "def check_and_decide(answers, with_values):")
+    writer.check()
+    values = "{" + ", ".join(f"{_literal(item.id)}: {writer.local[item.id]}" for item in assessor.items) + "}"
+    writer.decide(f"({values} if with_values else None), ")
+    writer.code.add(0, "def decide(values):")
+    writer.code.add(1, "get = values.get")
     for item in assessor.items:
-        if item.section_when is not section or not group:
-            close_section()
-            section, group = item.section_when, []
-            code.add(2, "if True:" if section is None else f"if {expressions.of(section)}:")
-        group.append(item.id)
-        depth = 3
-        value = local[item.id]
-        code.add(depth, f"_r = get({_literal(item.id)})")
-        if item.own_when is not None:
-            code.add(depth, f"if not {expressions.of(item.own_when)}:")
-            code.add(depth + 1, "if _r is not None:")
-            code.add(depth + 2, "return None")
-            code.add(depth + 1, f"{value} = None")
-            code.add(depth, "else:")
-            depth += 1
-        definition = item.definition
-        code.add(depth, "if _r is None:")
-        code.add(depth + 1, "return None" if definition.required else f"{value} = None")
-        if isinstance(definition, IntegerItem):
-            code.add(depth, f"elif type(_r) is int and {definition.min!r} <= _r <= {definition.max!r}:")
-            code.add(depth + 1, f"{value} = _r")
-        elif isinstance(definition, BooleanItem):
-            code.add(depth, "elif _r is True or _r is False:")
-            code.add(depth + 1, f"{value} = _r")
-        elif isinstance(definition, ChoiceItem):
-            kind = "int" if isinstance(definition.choices[0].value, int) else "str"
-            allowed = code.constant(frozenset(choice.value for choice in definition.choices))
-            code.add(depth, f"elif type(_r) is {kind} and _r in {allowed}:")
-            code.add(depth + 1, f"{value} = _r")
-        else:  # lists and text: the item's own coercer, which raises ValueError on anything it would not accept
-            code.add(depth, "else:")
-            code.add(depth + 1, f"{value} = {code.constant(item.coerce)}(_r)")
-            continue
-        code.add(depth, "else:")
-        code.add(depth + 1, "return None")
-    close_section()
-    code.add(1, "except ValueError:")
-    code.add(2, "return None")
-    code.add(1, "return {" + ", ".join(f"{_literal(item.id)}: {local[item.id]}" for item in assessor.items) + "}")
-    checker: Callable[[Mapping[str, Any]], dict[str, Any] | None] = code.function("check_normal")
-    return checker
+        writer.code.add(1, f"{writer.local[item.id]} = get({_literal(item.id)})")
+    writer.decide("")
+    namespace = writer.code.run()
+    return Generated(namespace["check_and_decide"], namespace["decide"])
 
 
-# --- deciding the outcome -----------------------------------------------------------------------------------------
+class _AssessorWriter:
+    def __init__(self, assessor: Assessor) -> None:
+        self.assessor = assessor
+        self.code = code = _Code()
+        local: dict[str, str] = {item.id: _local("i_", item.id) for item in assessor.items}
+        for instrument in assessor.instruments:
+            local[instrument.id] = local[instrument.id + ".total"] = _local("t_", instrument.id)
+            local[instrument.id + ".band"] = _local("b_", instrument.id)
+        for derived in assessor.derived:
+            local[derived.id] = _local("d_", derived.id)
+        local |= {"level": "o_level", "urgent": "o_urgent", "screen_positive": "o_screen_positive", FIRED: "o_fired"}
+        self.local = local
+        self.expressions = _Expressions(code, local)
+        self.say = code.constant(assessor._say)
 
+    def check(self) -> None:
+        """Statements that set a local for every item from `answers`, or return None where the full check must say
+        what is wrong or convert an answer."""
+        from carecheck.definitions import BooleanItem, ChoiceItem, IntegerItem
 
-def decider(assessor: Assessor) -> Callable[[Mapping[str, Any]], Outcome]:
-    """A function from checked values to the Outcome that `Assessor.decide_by_closures` computes."""
+        code, local, assessor = self.code, self.local, self.assessor
+        code.add(1, f"if not {code.constant(assessor._known_keys)}.issuperset(answers):")
+        code.add(2, "return None")
+        code.add(1, "get = answers.get")
+        code.add(1, "record_id = get('id')")
+        code.add(1, "if record_id is not None and type(record_id) is not int:")
+        code.add(2, "if type(record_id) is not str or not record_id.isascii():")
+        code.add(3, "return None")
+        code.add(1, "try:")
+        section: Compiled | None = None
+        group: list[str] = []
 
-    code = _Code()
-    local: dict[str, str] = {item.id: _local("i_", item.id) for item in assessor.items}
-    for instrument in assessor.instruments:
-        local[instrument.id] = local[instrument.id + ".total"] = _local("t_", instrument.id)
-        local[instrument.id + ".band"] = _local("b_", instrument.id)
-    for derived in assessor.derived:
-        local[derived.id] = _local("d_", derived.id)
-    local |= {"level": "o_level", "urgent": "o_urgent", "screen_positive": "o_screen_positive", FIRED: "o_fired"}
-    expressions = _Expressions(code, local)
-    say = code.constant(assessor._say)
-    score, note = code.constant(Score), code.constant(Note)
-    code.add(0, "def decide(values):")
-    code.add(1, "get = values.get")
-    for item in assessor.items:
-        code.add(1, f"{local[item.id]} = get({_literal(item.id)})")
-    code.add(1, "scores = {}")
-    for instrument in assessor.instruments:
-        total, band = local[instrument.id], local[instrument.id + ".band"]
-        scored = [local[item_id] for item_id in instrument.scored]
-        code.add(1, "if " + " and ".join(f"{value} is None" for value in scored) + ":")
-        code.add(2, f"{total} = {band} = None")
-        code.add(1, "else:")
-        # Yes counts 1 and a choice its points, as sum() counts them; reversed items are corrected after.
-        code.add(2, f"{total} = 0 + " + " + ".join(f"({value} or 0)" for value in scored))
-        for item_id, flip in instrument.reversed:
-            code.add(2, f"if {local[item_id]} is not None:")
-            code.add(3, f"{total} += {flip!r} - 2 * {local[item_id]}")
-        if instrument.band_by_total:
-            table = code.constant(instrument.band_by_total)
-            code.add(2, f"{band} = {table}[{total} - {instrument.minimum!r}]")
-        else:
-            for index, spec in enumerate(instrument.bands):
-                assert spec.condition is not None
-                keyword_ = "if" if index == 0 else "elif"
-                code.add(2, f"{keyword_} {expressions.of(spec.condition)}:")
-                code.add(3, f"{band} = {_literal(spec.id)}")
-            code.add(2, "else:")
-            code.add(3, f"raise AssertionError({_literal(instrument.id + ': no band for this total')})")
-        code.add(2, f"scores[{_literal(instrument.id)}] = {score}({total}, {band})")
-    for derived in assessor.derived:
-        if derived.expr is not None:
-            code.add(1, f"{local[derived.id]} = bool({expressions.of(derived.expr)})")
-        else:
-            _cases(code, expressions, local[derived.id], derived.cases, derived.otherwise)
-    code.add(1, "fired = []")
-    code.add(1, "final = 0")
-    code.add(1, "urgent = safety_note = False")
-    levels = len(assessor.levels)
-    for index, rule in enumerate(assessor.placement):
-        text = _template(code, local, rule.reason, say)
-        code.add(1, f"if {expressions.of(rule.condition)}:")
-        depth = 2
-        if rule.level is None:  # read from an answer, such as the level of care received before
-            code.add(2, f"_level = {code.constant(assessor._level_index)}.get({local.get(rule.level_from or '')})")
-            code.add(2, "if _level is not None:")
-            code.add(3, f"_level = min(_level + {rule.step!r}, {levels - 1!r})")
+        def close_section() -> None:
+            if section is not None:  # the section was not asked: none of its items may be answered
+                code.add(2, "else:")
+                for item_id in group:
+                    code.add(3, f"if get({_literal(item_id)}) is not None:")
+                    code.add(4, "return None")
+                    code.add(3, f"{local[item_id]} = None")
+
+        for item in assessor.items:
+            if item.section_when is not section or not group:
+                close_section()
+                section, group = item.section_when, []
+                code.add(2, "if True:" if section is None else f"if {self.expressions.truth(section.tree)}:")
+            group.append(item.id)
             depth = 3
+            value = local[item.id]
+            code.add(depth, f"_r = get({_literal(item.id)})")
+            if item.own_when is not None:
+                code.add(depth, f"if not {self.expressions.truth(item.own_when.tree)}:")
+                code.add(depth + 1, "if _r is not None:")
+                code.add(depth + 2, "return None")
+                code.add(depth + 1, f"{value} = None")
+                code.add(depth, "else:")
+                depth += 1
+            definition = item.definition
+            code.add(depth, "if _r is None:")
+            code.add(depth + 1, "return None" if definition.required else f"{value} = None")
+            if isinstance(definition, IntegerItem):
+                code.add(depth, f"elif type(_r) is int and {definition.min!r} <= _r <= {definition.max!r}:")
+                code.add(depth + 1, f"{value} = _r")
+            elif isinstance(definition, BooleanItem):
+                code.add(depth, "elif _r is True or _r is False:")
+                code.add(depth + 1, f"{value} = _r")
+            elif isinstance(definition, ChoiceItem):
+                kind = "int" if isinstance(definition.choices[0].value, int) else "str"
+                allowed = code.constant(frozenset(choice.value for choice in definition.choices))
+                code.add(depth, f"elif type(_r) is {kind} and _r in {allowed}:")
+                code.add(depth + 1, f"{value} = _r")
+            else:  # lists and text: the item's own coercer, which raises ValueError on anything it would not accept
+                code.add(depth, "else:")
+                code.add(depth + 1, f"{value} = {code.constant(item.coerce)}(_r)")
+                continue
+            code.add(depth, "else:")
+            code.add(depth + 1, "return None")
+        close_section()
+        code.add(1, "except ValueError:")
+        code.add(2, "return None")
+
+    def decide(self, returned: str) -> None:
+        """Statements that compute the outcome from the items' locals and return `returned` followed by it."""
+        code, local, assessor, expressions = self.code, self.local, self.assessor, self.expressions
+        score, note = code.constant(Score), code.constant(Note)
+        code.add(1, "scores = {}")
+        for instrument in assessor.instruments:
+            total, band = local[instrument.id], local[instrument.id + ".band"]
+            scored = [local[item_id] for item_id in instrument.scored]
+            code.add(1, "if " + " and ".join(f"{value} is None" for value in scored) + ":")
+            code.add(2, f"{total} = {band} = None")
+            code.add(1, "else:")
+            # Yes counts 1 and a choice its points, as sum() counts them; reversed items are corrected after.
+            code.add(2, f"{total} = 0 + " + " + ".join(f"({value} or 0)" for value in scored))
+            for item_id, flip in instrument.reversed:
+                code.add(2, f"if {local[item_id]} is not None:")
+                code.add(3, f"{total} += {flip!r} - 2 * {local[item_id]}")
+            if instrument.band_by_total:
+                table = code.constant(instrument.band_by_total)
+                code.add(2, f"{band} = {table}[{total} - {instrument.minimum!r}]")
+            else:
+                for index, spec in enumerate(instrument.bands):
+                    assert spec.condition is not None
+                    code.add(2, f"{'if' if index == 0 else 'elif'} {expressions.truth(spec.condition.tree)}:")
+                    code.add(3, f"{band} = {_literal(spec.id)}")
+                code.add(2, "else:")
+                code.add(3, f"raise AssertionError({_literal(instrument.id + ': no band for this total')})")
+            code.add(2, f"scores[{_literal(instrument.id)}] = {score}({total}, {band})")
+        for derived in assessor.derived:
+            if derived.expr is not None:
+                code.add(1, f"{local[derived.id]} = bool({expressions.truth(derived.expr.tree)})")
+            else:
+                self.cases(local[derived.id], derived.cases, derived.otherwise)
+        code.add(1, "fired = []")
+        code.add(1, "final = 0")
+        code.add(1, "urgent = safety_note = False")
+        levels = len(assessor.levels)
+        for index, rule in enumerate(assessor.placement):
+            text = _template(code, local, rule.reason, self.say)
+            code.add(1, f"if {expressions.truth(rule.condition.tree)}:")
+            depth = 2
+            if rule.level is None:  # read from an answer, such as the level of care received before
+                code.add(2, f"_level = {code.constant(assessor._level_index)}.get({local[rule.level_from or '']})")
+                code.add(2, "if _level is not None:")
+                code.add(3, f"_level = min(_level + {rule.step!r}, {levels - 1!r})")
+                depth = 3
+            else:
+                code.add(2, f"_level = {rule.level!r}")
+            code.add(depth, f"fired.append(({index!r}, _level, {text}, {_given(code, local, rule.items)}))")
+            code.add(depth, "if _level > final:")
+            code.add(depth + 1, "final = _level")
+            if rule.urgent:
+                code.add(depth, "urgent = True")
+            if rule.safety_note:
+                code.add(depth, "safety_note = True")
+        code.add(1, f"o_level = {code.constant(assessor.levels)}[final]")
+        code.add(1, "o_screen_positive = bool(fired)")
+        code.add(1, "o_urgent = urgent")
+        ids = code.constant(tuple(rule.id for rule in assessor.placement))
+        code.add(1, f"o_fired = frozenset([{ids}[entry[0]] for entry in fired])")
+        code.add(1, "programs = []")
+        code.add(1, "modalities = []")
+        code.add(1, f"if {expressions.truth(assessor.suggest_when.tree)}:")
+        code.add(2, "pass")
+        for target, suggestions in (("programs", assessor.programs), ("modalities", assessor.modalities)):
+            for suggestion_id, condition in suggestions:
+                code.add(2, f"if {expressions.truth(condition.tree)}:")
+                code.add(3, f"{target}.append({_literal(suggestion_id)})")
+        code.add(1, "notes = []")
+        for note_id, condition, template in assessor.notes:
+            code.add(1, f"if {expressions.truth(condition.tree)}:")
+            code.add(2, f"notes.append({note}({_literal(note_id)}, {_template(code, local, template, self.say)}))")
+        for index, area in enumerate(assessor.profile):
+            self.cases(f"p_{index}", area.cases, area.otherwise)
+        profile = "".join(f"({_literal(area.id)}, p_{index}), " for index, area in enumerate(assessor.profile))
+        derived_values = ", ".join(f"{_literal(d.id)}: {local[d.id]}" for d in assessor.derived)
+        code.add(
+            1,
+            f"return {returned}{code.constant(Outcome)}(scores, {{{derived_values}}}, fired, final, urgent, "
+            f"safety_note, tuple(programs), tuple(modalities), tuple(notes), ({profile}))",
+        )
+
+    def cases(self, target: str, cases: Iterable[tuple[Compiled, Any]], otherwise: Any) -> None:
+        """The first case that holds gives the value, else `otherwise`."""
+        keyword_ = "if"
+        for condition, value in cases:
+            self.code.add(1, f"{keyword_} {self.expressions.truth(condition.tree)}:")
+            self.code.add(2, f"{target} = {_literal(value)}")
+            keyword_ = "elif"
+        if keyword_ == "if":
+            self.code.add(1, f"{target} = {_literal(otherwise)}")
         else:
-            code.add(2, f"_level = {rule.level!r}")
-        code.add(depth, f"fired.append(({index!r}, _level, {text}, {_given(code, local, rule.items)}))")
-        code.add(depth, "if _level > final:")
-        code.add(depth + 1, "final = _level")
-        if rule.urgent:
-            code.add(depth, "urgent = True")
-        if rule.safety_note:
-            code.add(depth, "safety_note = True")
-    code.add(1, f"o_level = {code.constant(assessor.levels)}[final]")
-    code.add(1, "o_screen_positive = bool(fired)")
-    code.add(1, "o_urgent = urgent")
-    ids = code.constant(tuple(rule.id for rule in assessor.placement))
-    code.add(1, f"o_fired = frozenset([{ids}[entry[0]] for entry in fired])")
-    code.add(1, "programs = []")
-    code.add(1, "modalities = []")
-    code.add(1, f"if {expressions.of(assessor.suggest_when)}:")
-    for target, suggestions in (("programs", assessor.programs), ("modalities", assessor.modalities)):
-        for suggestion_id, condition in suggestions:
-            code.add(2, f"if {expressions.of(condition)}:")
-            code.add(3, f"{target}.append({_literal(suggestion_id)})")
-    code.add(2, "pass")
-    code.add(1, "notes = []")
-    for note_id, condition, template in assessor.notes:
-        code.add(1, f"if {expressions.of(condition)}:")
-        code.add(2, f"notes.append({note}({_literal(note_id)}, {_template(code, local, template, say)}))")
-    for index, area in enumerate(assessor.profile):
-        _cases(code, expressions, f"p_{index}", area.cases, area.otherwise)
-    profile = ", ".join(f"({_literal(area.id)}, p_{index})" for index, area in enumerate(assessor.profile))
-    derived_values = ", ".join(f"{_literal(d.id)}: {local[d.id]}" for d in assessor.derived)
-    code.add(
-        1,
-        f"return {code.constant(Outcome)}(scores, {{{derived_values}}}, fired, final, urgent, safety_note, "
-        f"tuple(programs), tuple(modalities), tuple(notes), ({profile}{',' if assessor.profile else ''}))",
-    )
-    decide: Callable[[Mapping[str, Any]], Outcome] = code.function("decide")
-    return decide
+            self.code.add(1, "else:")
+            self.code.add(2, f"{target} = {_literal(otherwise)}")
 
 
 def _given(code: _Code, local: Mapping[str, str], items: tuple[str, ...]) -> str:
@@ -361,19 +398,3 @@ def _given(code: _Code, local: Mapping[str, str], items: tuple[str, ...]) -> str
         return f"({_literal(items[0])},) if {local[items[0]]} is not None else ()"
     answered = ", ".join(f"{local[item]} is not None" for item in items)
     return f"tuple({code.constant(compress)}({_literal(items)}, ({answered},)))"
-
-
-def _cases(
-    code: _Code, expressions: _Expressions, target: str, cases: Iterable[tuple[Compiled, Any]], otherwise: Any
-) -> None:
-    """The first case that holds gives the value, else `otherwise`."""
-    first = True
-    for condition, value in cases:
-        code.add(1, f"{'if' if first else 'elif'} {expressions.of(condition)}:")
-        code.add(2, f"{target} = {_literal(value)}")
-        first = False
-    if first:
-        code.add(1, f"{target} = {_literal(otherwise)}")
-    else:
-        code.add(1, "else:")
-        code.add(2, f"{target} = {_literal(otherwise)}")

@@ -12,7 +12,7 @@ from itertools import compress, repeat
 from operator import is_not, itemgetter
 from typing import Any, NamedTuple
 
-from carecheck.codegen import decider, normal_checker
+from carecheck.codegen import Generated, generate
 from carecheck.conditions import (
     FIRED,
     Compiled,
@@ -44,6 +44,8 @@ RECORD_ID = "id"
 """The optional answer key that labels a record; echoed in the result."""
 
 _NOT_GIVEN = object()
+_GENERATE_AFTER = 20
+"""Assessments by closures before an Assessor generates its code (see `Assessor._worth_generating`)."""
 
 
 def _shown(value: Any) -> str:
@@ -330,10 +332,8 @@ class Assessor:
         )
         self._ref_rules = DefinitionRef(rules.rules.id, rules.rules.version, rules.sha256)
         _RuleCompiler(self).run()
-        self.check_normal: Callable[[Mapping[str, Any]], dict[str, Any] | None] = normal_checker(self)
-        """`check` for answers already in normal form, with nothing to refuse or warn about; None for any other."""
-        self.decide: Callable[[Mapping[str, Any]], Outcome] = decider(self)
-        """The outcome for checked answers, by code generated from the rules (see `decide_by_closures`)."""
+        self._generated: Generated | None = None
+        self._uses = 0
 
     # Set by _RuleCompiler.
     names: dict[str, NameInfo]
@@ -428,13 +428,32 @@ class Assessor:
 
     # --- evaluation ---
 
+    def generated(self) -> Generated:
+        """The rules as generated functions, written and compiled on first use."""
+        generated = self._generated
+        if generated is None:  # two threads may both generate; either result serves
+            generated = self._generated = generate(self)
+        return generated
+
+    def _worth_generating(self) -> Generated | None:
+        # Generating takes as long as a few hundred assessments by closures: an assessor that serves one or two
+        # answer sets (a command line run) does not pay it; one that serves many does, once.
+        if self._generated is None:
+            self._uses += 1
+            if self._uses <= _GENERATE_AFTER:
+                return None
+        return self.generated()
+
     def assess(self, answers: Mapping[str, Any]) -> Result:
         """Score one answer set: check it, then evaluate the rules. Raises AnswersError on bad answers."""
-        values = self.check_normal(answers)
-        if values is None:  # something to convert, warn about or refuse: the full check says what
+        generated = self._worth_generating()
+        checked = generated.check_and_decide(answers, True) if generated is not None else None
+        if checked is None:  # something to convert, warn about or refuse: the full check says what
             values, warnings, record_id = self.check(answers)
             return self.evaluate(values, warnings, record_id)
-        return self.evaluate(values, (), answers.get(RECORD_ID))
+        normal, outcome = checked
+        assert normal is not None
+        return self.result(normal, outcome, (), answers.get(RECORD_ID))
 
     def environment(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Score]]:
         """Every name the rules may read (answers, scores, derived values) for checked answers."""
@@ -458,8 +477,13 @@ class Assessor:
         """The result for checked answers (every item present, None where not asked or not answered)."""
         return self.result(values, self.decide(values), warnings, record_id)
 
+    def decide(self, values: Mapping[str, Any]) -> Outcome:
+        """What the rules decide for checked answers."""
+        generated = self._worth_generating()
+        return generated.decide(values) if generated is not None else self.decide_by_closures(values)
+
     def decide_by_closures(self, values: Mapping[str, Any]) -> Outcome:
-        """What `decide` computes, by walking the compiled conditions: the reference the generated code must match."""
+        """What `decide` computes, by calling the compiled conditions: the reference the generated code must match."""
         env, scores = self.environment(values)
         fired: list[tuple[int, int, str, tuple[str, ...]]] = []
         final = 0
