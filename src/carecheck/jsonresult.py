@@ -7,12 +7,12 @@ tests check over many random answer sets.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from carecheck.engine import Assessor
 from carecheck.explanation import safety_dict_for
-from carecheck.result import Note, Outcome, Result
+from carecheck.result import Note, Outcome, Result, Score
 
 _MEMO_LIMIT = 50_000
 """Encoded fragments kept at most in each memo; past it a memo starts afresh, so memory stays flat over any batch."""
@@ -64,12 +64,7 @@ class JsonResultWriter:
         )
         self._fired = _Memo(self._fired_reason)
         self._lists = _Memo(self._list)
-        self._scores = _Memo(
-            lambda scores: ",".join(
-                quoted[name] + ':{"total":' + str(score.total) + ',"band":' + quoted[score.band] + "}"
-                for name, score in scores
-            )
-        )
+        self._scores = {instrument.id: _Memo(self._score_encoder(instrument.id)) for instrument in assessor.instruments}
         self._profiles = _Memo(lambda profile: ",".join(quoted[area] + ":" + str(value) for area, value in profile))
         self._notes = _Memo(lambda note: '{"id":' + quoted[note.id] + ',"text":' + encode(note.text) + "}")
         questionnaire, rule_set = assessor._ref_questionnaire, assessor._ref_rules
@@ -98,6 +93,14 @@ class JsonResultWriter:
             + "}"
         )
 
+    def _score_encoder(self, instrument: str) -> Callable[[Score], str]:
+        head = self._quoted[instrument] + ':{"total":'
+        return lambda score: head + str(score.total) + ',"band":' + self._quoted[score.band] + "}"
+
+    def _scores_text(self, scores: Mapping[str, Score]) -> str:
+        memos = self._scores
+        return ",".join([memos[name][score] for name, score in scores.items()])
+
     def _fired_reason(self, key: tuple[int, int, bool, str, tuple[str, ...]]) -> str:
         index, level, deciding, text, items = key
         return self._reason(self._placement[index].id, self._levels[level], deciding, text, items)
@@ -110,7 +113,7 @@ class JsonResultWriter:
             result.level,
             result.urgent,
             result.screen_positive,
-            self._scores[tuple(result.scores.items())],
+            self._scores_text(result.scores),
             result.program_types,
             result.modalities,
             result.profile,
@@ -129,7 +132,7 @@ class JsonResultWriter:
             self._levels[final],
             urgent,
             bool(outcome.fired),
-            self._scores[tuple(outcome.scores.items())],
+            self._scores_text(outcome.scores),
             outcome.programs,
             outcome.modalities,
             outcome.profile,
