@@ -82,9 +82,11 @@ def _literal(value: Any) -> str:
 class _Expressions:
     """Turns checked condition trees into Python expressions with exactly the closures' values."""
 
-    def __init__(self, code: _Code, local: Mapping[str, str]) -> None:
+    def __init__(self, code: _Code, local: Mapping[str, str], fired: Mapping[str, str] | None = None) -> None:
         self.code = code
         self.local = local
+        self.fired = fired
+        """A local for each placement rule, true once it has fired; without them, `fired()` reads a set of ids."""
 
     def truth(self, node: Node) -> str:
         """An expression exactly as true or false as the node, for where only that counts (an `if`): `and`, `or`,
@@ -151,6 +153,8 @@ class _Expressions:
             wanted = self.code.constant(frozenset(arg.value for arg in args[1:]))
             return f"({present} is not None and not {wanted}.isdisjoint({present}))"
         if name == "fired":
+            if self.fired is not None:
+                return "(" + " or ".join(self.fired[rule] for rule in dict.fromkeys(arg.value for arg in args)) + ")"
             wanted = self.code.constant(frozenset(arg.value for arg in args))
             return f"(not {wanted}.isdisjoint({self.local[FIRED]}))"
         if name == "any":
@@ -159,17 +163,6 @@ class _Expressions:
             return self.chain("and", args)
         assert name == "count", name
         return "(" + " + ".join(f"(1 if {self.node(arg)} else 0)" for arg in args) + ")"
-
-
-def _template(code: _Code, local: Mapping[str, str], template: Template, say: str) -> str:
-    """An expression for a filled template: its text pieces as literals, each placeholder said by `say`."""
-    parts = template.parts
-    pieces = [_literal(parts[0])] if parts[0] else []
-    for index in range(1, len(parts), 2):
-        pieces.append(f"{say}({_literal(parts[index])}, {local[parts[index]]})")
-        if parts[index + 1]:
-            pieces.append(_literal(parts[index + 1]))
-    return " + ".join(pieces) if pieces else "''"
 
 
 def evaluator(condition: Compiled, *, as_test: bool = False) -> Callable[[Mapping[str, Any]], Any]:
@@ -227,10 +220,15 @@ class _AssessorWriter:
             local[instrument.id + ".band"] = _local("b_", instrument.id)
         for derived in assessor.derived:
             local[derived.id] = _local("d_", derived.id)
-        local |= {"level": "o_level", "urgent": "o_urgent", "screen_positive": "o_screen_positive", FIRED: "o_fired"}
+        local |= {"level": "o_level", "urgent": "o_urgent", "screen_positive": "o_screen_positive"}
         self.local = local
-        self.expressions = _Expressions(code, local)
-        self.say = code.constant(assessor._say)
+        self.fired = {rule.id: f"f_{index}" for index, rule in enumerate(assessor.placement)}
+        self.expressions = _Expressions(code, local, self.fired)
+        # Values that may name a level are said by its name; the rest as say_value says them.
+        self.say = {name: code.constant(assessor._say) for name in assessor._level_valued}
+        from carecheck.engine import say_value  # engine imports this module; by now it has loaded
+
+        self.say_value = code.constant(say_value)
 
     def check(self) -> None:
         """Statements that set a local for every item from `answers`, or return None where the full check must say
@@ -314,15 +312,20 @@ class _AssessorWriter:
                 code.add(2, f"if {local[item_id]} is not None:")
                 code.add(3, f"{total} += {flip!r} - 2 * {local[item_id]}")
             if instrument.band_by_total:
-                table = code.constant(instrument.band_by_total)
-                code.add(2, f"{band} = {table}[{total} - {instrument.minimum!r}]")
-            else:
-                for index, spec in enumerate(instrument.bands):
-                    assert spec.condition is not None
-                    code.add(2, f"{'if' if index == 0 else 'elif'} {expressions.truth(spec.condition.tree)}:")
-                    code.add(3, f"{band} = {_literal(spec.id)}")
-                code.add(2, "else:")
-                code.add(3, f"raise AssertionError({_literal(instrument.id + ': no band for this total')})")
+                # A ranged band follows from the total: one Score for each possible total, made here, once.
+                bands = code.constant(instrument.band_by_total)
+                made = code.constant(
+                    tuple(Score(instrument.minimum + i, band) for i, band in enumerate(instrument.band_by_total))
+                )
+                code.add(2, f"{band} = {bands}[{total} - {instrument.minimum!r}]")
+                code.add(2, f"scores[{_literal(instrument.id)}] = {made}[{total} - {instrument.minimum!r}]")
+                continue
+            for index, spec in enumerate(instrument.bands):
+                assert spec.condition is not None
+                code.add(2, f"{'if' if index == 0 else 'elif'} {expressions.truth(spec.condition.tree)}:")
+                code.add(3, f"{band} = {_literal(spec.id)}")
+            code.add(2, "else:")
+            code.add(3, f"raise AssertionError({_literal(instrument.id + ': no band for this total')})")
             code.add(2, f"scores[{_literal(instrument.id)}] = {score}({total}, {band})")
         for derived in assessor.derived:
             if derived.expr is not None:
@@ -330,11 +333,12 @@ class _AssessorWriter:
             else:
                 self.cases(local[derived.id], derived.cases, derived.otherwise)
         code.add(1, "fired = []")
+        code.add(1, " = ".join(self.fired.values()) + " = False")
         code.add(1, "final = 0")
         code.add(1, "urgent = safety_note = False")
         levels = len(assessor.levels)
         for index, rule in enumerate(assessor.placement):
-            text = _template(code, local, rule.reason, self.say)
+            text = self.template(rule.reason)
             code.add(1, f"if {expressions.truth(rule.condition.tree)}:")
             depth = 2
             if rule.level is None:  # read from an answer, such as the level of care received before
@@ -345,6 +349,7 @@ class _AssessorWriter:
             else:
                 code.add(2, f"_level = {rule.level!r}")
             code.add(depth, f"fired.append(({index!r}, _level, {text}, {_given(code, local, rule.items)}))")
+            code.add(depth, f"{self.fired[rule.id]} = True")
             code.add(depth, "if _level > final:")
             code.add(depth + 1, "final = _level")
             if rule.urgent:
@@ -354,8 +359,6 @@ class _AssessorWriter:
         code.add(1, f"o_level = {code.constant(assessor.levels)}[final]")
         code.add(1, "o_screen_positive = bool(fired)")
         code.add(1, "o_urgent = urgent")
-        ids = code.constant(tuple(rule.id for rule in assessor.placement))
-        code.add(1, f"o_fired = frozenset([{ids}[entry[0]] for entry in fired])")
         code.add(1, "programs = []")
         code.add(1, "modalities = []")
         code.add(1, f"if {expressions.truth(assessor.suggest_when.tree)}:")
@@ -367,7 +370,7 @@ class _AssessorWriter:
         code.add(1, "notes = []")
         for note_id, condition, template in assessor.notes:
             code.add(1, f"if {expressions.truth(condition.tree)}:")
-            code.add(2, f"notes.append({note}({_literal(note_id)}, {_template(code, local, template, self.say)}))")
+            code.add(2, f"notes.append({note}({_literal(note_id)}, {self.template(template)}))")
         for index, area in enumerate(assessor.profile):
             self.cases(f"p_{index}", area.cases, area.otherwise)
         profile = "".join(f"({_literal(area.id)}, p_{index}), " for index, area in enumerate(assessor.profile))
@@ -377,6 +380,20 @@ class _AssessorWriter:
             f"return {returned}{code.constant(Outcome)}(scores, {{{derived_values}}}, fired, final, urgent, "
             f"safety_note, tuple(programs), tuple(modalities), tuple(notes), ({profile}))",
         )
+
+    def template(self, template: Template) -> str:
+        """An expression for a filled template: its text pieces as literals, each placeholder's value in words."""
+        parts = template.parts
+        pieces = [_literal(parts[0])] if parts[0] else []
+        for index in range(1, len(parts), 2):
+            name = parts[index]
+            if name in self.say:
+                pieces.append(f"{self.say[name]}({_literal(name)}, {self.local[name]})")
+            else:
+                pieces.append(f"{self.say_value}({self.local[name]})")
+            if parts[index + 1]:
+                pieces.append(_literal(parts[index + 1]))
+        return " + ".join(pieces) if pieces else "''"
 
     def cases(self, target: str, cases: Iterable[tuple[Compiled, Any]], otherwise: Any) -> None:
         """The first case that holds gives the value, else `otherwise`."""
