@@ -153,3 +153,14 @@ def test_generated_conditions_have_the_closures_values(source: str, envs: list[d
         assert type(got) is type(expected), compiled.source
         if not isinstance(expected, type):
             assert bool(as_test(env)) is bool(expected), compiled.source
+
+
+def test_an_assessor_generates_code_only_once_it_serves_many_answer_sets(assessor: Assessor) -> None:
+    fresh = Assessor(assessor.questionnaire, assessor.rules)
+    rng = random.Random(23)
+    answer_sets = [random_answers(fresh, rng, f"r{n}") for n in range(60)]
+    first = [fresh.assess(answers) for answers in answer_sets[:10]]
+    assert fresh._generated is None  # a command-line run of one assessment does not pay for compiling
+    rest = [fresh.assess(answers) for answers in answer_sets[10:]]
+    assert fresh._generated is not None
+    assert first + rest == [assessor.assess(answers) for answers in answer_sets]

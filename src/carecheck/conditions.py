@@ -6,7 +6,8 @@
 
 Names are items, instrument scores (`audit` is the total, `audit.band` its band) and derived values. An item that
 was not asked is absent: it is falsy, and any comparison that involves it is false (`!=` included). Conditions are
-compiled to closures over an environment mapping; no text is ever handed to Python's `eval`.
+compiled to closures over an environment mapping; no text is ever handed to Python's `eval`. For many answer sets,
+`codegen` also writes the checked trees out as straight-line Python, which these closures are the reference for.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ RECORD_ID = "id"
 
 _NOT_GIVEN = object()
 _GENERATE_AFTER = 20
-"""Assessments by closures before an Assessor generates its code (see `Assessor._worth_generating`)."""
+"""Assessments by closures before an Assessor generates its code (see `Assessor._generated_when_worth_it`)."""
 
 
 def _shown(value: Any) -> str:
@@ -435,7 +435,7 @@ class Assessor:
             generated = self._generated = generate(self)
         return generated
 
-    def _worth_generating(self) -> Generated | None:
+    def _generated_when_worth_it(self) -> Generated | None:
         # Generating takes as long as a few hundred assessments by closures: an assessor that serves one or two
         # answer sets (a command line run) does not pay it; one that serves many does, once.
         if self._generated is None:
@@ -446,14 +446,14 @@ class Assessor:
 
     def assess(self, answers: Mapping[str, Any]) -> Result:
         """Score one answer set: check it, then evaluate the rules. Raises AnswersError on bad answers."""
-        generated = self._worth_generating()
+        generated = self._generated_when_worth_it()
         checked = generated.check_and_decide(answers, True) if generated is not None else None
         if checked is None:  # something to convert, warn about or refuse: the full check says what
             values, warnings, record_id = self.check(answers)
             return self.evaluate(values, warnings, record_id)
         normal, outcome = checked
         assert normal is not None
-        return self.result(normal, outcome, (), answers.get(RECORD_ID))
+        return self.make_result(normal, outcome, (), answers.get(RECORD_ID))
 
     def environment(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Score]]:
         """Every name the rules may read (answers, scores, derived values) for checked answers."""
@@ -475,11 +475,11 @@ class Assessor:
         self, values: Mapping[str, Any], warnings: tuple[str, ...] = (), record_id: str | int | None = None
     ) -> Result:
         """The result for checked answers (every item present, None where not asked or not answered)."""
-        return self.result(values, self.decide(values), warnings, record_id)
+        return self.make_result(values, self.decide(values), warnings, record_id)
 
     def decide(self, values: Mapping[str, Any]) -> Outcome:
         """What the rules decide for checked answers."""
-        generated = self._worth_generating()
+        generated = self._generated_when_worth_it()
         return generated.decide(values) if generated is not None else self.decide_by_closures(values)
 
     def decide_by_closures(self, values: Mapping[str, Any]) -> Outcome:
@@ -518,7 +518,7 @@ class Assessor:
         profile = tuple([(area.id, area.evaluate(env)) for area in self.profile])
         return Outcome(scores, derived, fired, final, urgent, safety_note, programs, modalities, notes, profile)
 
-    def result(
+    def make_result(
         self, values: Mapping[str, Any], outcome: Outcome, warnings: tuple[str, ...], record_id: str | int | None
     ) -> Result:
         """The Result of an outcome, with a Reason for each rule that fired."""
