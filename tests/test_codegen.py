@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carecheck import Assessor
+from carecheck import Assessor, load_assessor
 from carecheck.codegen import evaluator
 from carecheck.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
 from carecheck.errors import AnswersError
+from carecheck.loading import builtin_folder
 from carecheck.sampling import random_answers
 from conftest import baseline_answers
 from test_fuzz import ASSESSOR, FUZZ, ITEM_IDS, keys, values
@@ -164,3 +166,16 @@ def test_an_assessor_generates_code_only_once_it_serves_many_answer_sets(assesso
     rest = [fresh.assess(answers) for answers in answer_sets[10:]]
     assert fresh._generated is not None
     assert first + rest == [assessor.assess(answers) for answers in answer_sets]
+
+
+def test_rules_nested_deeper_than_python_compiles_keep_to_the_closures(tmp_path: Path) -> None:
+    rules = (builtin_folder("rules") / "level-of-care.yaml").read_text()
+    assert rules.count('when: "psychosis"') == 1
+    path = tmp_path / "deep.yaml"
+    path.write_text(rules.replace('when: "psychosis"', 'when: "' + "not " * 300 + 'psychosis"'))
+    deep = load_assessor(rules=str(path))
+    rng = random.Random(29)
+    for n in range(40):
+        answers = random_answers(deep, rng, f"r{n}")
+        assert deep.assess(answers)[:-1] == ASSESSOR.assess(answers)[:-1]  # all but the rule set's reference
+    assert deep.generated().check_and_decide(baseline_answers(), False) is None

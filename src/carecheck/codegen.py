@@ -196,18 +196,27 @@ class Generated(NamedTuple):
 
 def generate(assessor: Assessor) -> Generated:
     """Write and compile the functions for an assessor (a few milliseconds: worth it for many answer sets)."""
-    writer = _AssessorWriter(assessor)
-    writer.code.add(0, "def check_and_decide(answers, with_values):")
-    writer.check()
-    values = "{" + ", ".join(f"{_literal(item.id)}: {writer.local[item.id]}" for item in assessor.items) + "}"
-    writer.decide(f"({values} if with_values else None), ")
-    writer.code.add(0, "def decide(values):")
-    writer.code.add(1, "get = values.get")
-    for item in assessor.items:
-        writer.code.add(1, f"{writer.local[item.id]} = get({_literal(item.id)})")
-    writer.decide("")
-    namespace = writer.code.run()
+    try:
+        writer = _AssessorWriter(assessor)
+        writer.code.add(0, "def check_and_decide(answers, with_values):")
+        writer.check()
+        values = "{" + ", ".join(f"{_literal(item.id)}: {writer.local[item.id]}" for item in assessor.items) + "}"
+        writer.decide(f"({values} if with_values else None), ")
+        writer.code.add(0, "def decide(values):")
+        writer.code.add(1, "get = values.get")
+        for item in assessor.items:
+            writer.code.add(1, f"{writer.local[item.id]} = get({_literal(item.id)})")
+        writer.decide("")
+        namespace = writer.code.run()
+    except (SyntaxError, RecursionError, MemoryError):
+        # Conditions may nest deeper than Python's compiler allows (200 parentheses): such rules keep to the
+        # closures, which are slower but give the same results.
+        return Generated(_never_normal, assessor.decide_by_closures)
     return Generated(namespace["check_and_decide"], namespace["decide"])
+
+
+def _never_normal(answers: Mapping[str, Any], with_values: bool) -> None:
+    return None
 
 
 class _AssessorWriter:
