@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from carecheck import Assessor, load_assessor
 from carecheck.codegen import evaluator
 from carecheck.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
+from carecheck.engine import _GENERATE_AFTER
 from carecheck.errors import AnswersError
 from carecheck.loading import builtin_folder
 from carecheck.sampling import random_answers
@@ -160,10 +161,10 @@ def test_generated_conditions_have_the_closures_values(source: str, envs: list[d
 def test_an_assessor_generates_code_only_once_it_serves_many_answer_sets(assessor: Assessor) -> None:
     fresh = Assessor(assessor.questionnaire, assessor.rules)
     rng = random.Random(23)
-    answer_sets = [random_answers(fresh, rng, f"r{n}") for n in range(60)]
-    first = [fresh.assess(answers) for answers in answer_sets[:10]]
+    answer_sets = [random_answers(fresh, rng, f"r{n}") for n in range(_GENERATE_AFTER + 20)]
+    first = [fresh.assess(answers) for answers in answer_sets[:_GENERATE_AFTER]]
     assert fresh._generated is None  # a command-line run of one assessment does not pay for compiling
-    rest = [fresh.assess(answers) for answers in answer_sets[10:]]
+    rest = [fresh.assess(answers) for answers in answer_sets[_GENERATE_AFTER:]]
     assert fresh._generated is not None
     assert first + rest == [assessor.assess(answers) for answers in answer_sets]
 
