@@ -196,3 +196,32 @@ def test_output_to_a_file_is_private_and_complete(assessor: Assessor, tmp_path: 
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert len(target.read_text().splitlines()) == 10
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "records.jsonl"]
+
+
+def test_results_written_straight_from_the_outcome_are_the_same_bytes(assessor: Assessor) -> None:
+    writer = JsonResultWriter(assessor)
+    extra = [
+        baseline_answers() | {"id": 'ünï "quoted"', "asq_1": True, "asq_5": True},
+        baseline_answers() | {"id": 12, "phq9_9": 2, "audit_1": 1},
+        baseline_answers() | {"pregnant": True, "hours_available": 2},
+    ]
+    for answers in records(assessor, 2000, seed=9) + extra:
+        values, warnings, record_id = assessor.check(answers)
+        expected = writer.write(assessor.evaluate(values, warnings, record_id))
+        assert writer.write_outcome(assessor.generated().decide(values), record_id, warnings) == expected
+
+
+def test_a_key_given_twice_is_refused_wherever_it_is_and_colons_in_text_are_only_text(assessor: Assessor) -> None:
+    answers = records(assessor, 1)[0] | {"id": "a:b:c"}
+    lines = [
+        json.dumps(answers),
+        '{"id" : "spaced", "age" : 30 , "age":31}',
+        '{"id": "nested", "age": {"x": 1, "x": 2}}',
+        '{"id": "nested-ok", "age": {"x": 1, "y": ":"}}',
+    ]
+    out, _, failed = batch_in_process(assessor, "\n".join(lines))
+    assert failed == 3
+    assert out[0] == result_json(assessor.assess(answers), assessor)
+    assert "'age' appears twice" in out[1]
+    assert "'x' appears twice" in out[2]
+    assert json.loads(out[3])["error"]["problems"][0]["item"] == "age"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from carecheck.errors import AnswerFileError, AnswersError, CarecheckError
 from carecheck.formats import Format
 from carecheck.loading import answers_from_text, builtin_folder
 from carecheck.render import render_result
+from carecheck.sampling import random_answers
 from conftest import baseline_answers
 
 EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))
@@ -169,6 +171,11 @@ def test_mutated_rule_sets_load_or_fail_with_file_and_line(data: st.DataObject, 
 def _assess_some(assessor: Assessor) -> None:
     with contextlib.suppress(AnswersError):
         assessor.assess(baseline_answers())
+    # Whatever the rules say, the code generated from them decides as the closures do.
+    generated, rng = assessor.generated(), random.Random(5)
+    for _ in range(5):
+        values, _, _ = assessor.check(random_answers(assessor, rng))
+        assert generated.decide(values) == assessor.decide_by_closures(values)
 
 
 @settings(FUZZ, max_examples=max(10, EXAMPLES // 15))

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import IO, Any, NamedTuple
 
 from carecheck.definitions import MultiChoiceItem
-from carecheck.engine import Assessor
+from carecheck.engine import RECORD_ID, Assessor
 from carecheck.errors import AnswersError
 from carecheck.formats import BatchInput as InputFormat
 from carecheck.formats import BatchOutput as OutputFormat
@@ -55,6 +55,8 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates)
 """Built once: json.loads with a hook would build a new decoder for every record."""
+_PLAIN_DECODER = json.JSONDecoder()
+"""For records that cannot hold a key twice (see `LineScorer.parse_json`): no Python call per object."""
 
 
 class LineScorer:
@@ -66,10 +68,19 @@ class LineScorer:
         self.instruments = [instrument.id for instrument in assessor.instruments]
         self.multi = {item.id for item in assessor.items if isinstance(item.definition, MultiChoiceItem)}
         self.json = JsonResultWriter(assessor)
+        self.check_and_decide = assessor.generated().check_and_decide
 
     # --- input ---
 
     def parse_json(self, line: str) -> dict[str, Any]:
+        # JSON has a colon after every key and nowhere else outside strings, so an object with as many keys as the
+        # line has colons has no key twice: it needs no hook that looks for one. Any other line takes the full path.
+        try:
+            record = _PLAIN_DECODER.decode(line)
+        except (ValueError, RecursionError):
+            record = None
+        if type(record) is dict and len(record) == line.count(":"):
+            return record
         try:
             record = _DECODER.decode(line)
         except ValueError as error:
@@ -98,6 +109,10 @@ class LineScorer:
     # --- output ---
 
     def score(self, record: dict[str, Any]) -> Scored:
+        if self.output is OutputFormat.JSON:
+            checked = self.check_and_decide(record, False)
+            if checked is not None:  # the common case, written without building a Result
+                return Scored(self.json.write_outcome(checked[1], record.get(RECORD_ID)), True)
         try:
             result = self.assessor.assess(record)
         except AnswersError as error:

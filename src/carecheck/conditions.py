@@ -6,7 +6,8 @@
 
 Names are items, instrument scores (`audit` is the total, `audit.band` its band) and derived values. An item that
 was not asked is absent: it is falsy, and any comparison that involves it is false (`!=` included). Conditions are
-compiled to closures over an environment mapping; no text is ever handed to Python's `eval`.
+compiled to closures over an environment mapping; no text is ever handed to Python's `eval`. For many answer sets,
+`codegen` also writes the checked trees out as straight-line Python, which these closures are the reference for.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Compiled(NamedTuple):
     evaluate: Evaluate
     names: tuple[str, ...]
     """Every name the condition reads, in order of first appearance."""
+    tree: Node
+    """The parsed tree, checked against the scope: what `codegen` turns into straight-line Python."""
 
     def holds(self, env: Env) -> bool:
         return bool(self.evaluate(env))
@@ -450,7 +453,7 @@ def compile_condition(source: str, scope: Scope) -> Compiled:
     tree = parse(source)
     compiler = _Compiler(scope)
     evaluate = compiler.compile(tree)
-    return Compiled(source, evaluate, tuple(compiler.names))
+    return Compiled(source, evaluate, tuple(compiler.names), tree)
 
 
 # --- tracing, for `carecheck explain` -----------------------------------------------------------------------------

@@ -39,6 +39,25 @@ class DefinitionRef(NamedTuple):
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
 
+class Outcome(NamedTuple):
+    """What the rules decided for one set of checked answers, before it is laid out as a Result."""
+
+    scores: dict[str, Score]
+    derived: dict[str, Any]
+    fired: list[tuple[int, int, str, tuple[str, ...]]]
+    """Each placement rule that fired: (its index, the index of the level it asks for, its reason text, the items it
+    reads that were answered)."""
+    final: int
+    """The index of the level placed at."""
+    urgent: bool
+    safety_note: bool
+    """Whether a fired rule asks for a safety note (an urgent result shows crisis help instead)."""
+    programs: tuple[str, ...]
+    modalities: tuple[str, ...]
+    notes: tuple[Note, ...]
+    profile: tuple[tuple[str, int], ...]
+
+
 class Result(NamedTuple):
     """The outcome of one assessment, with the checked answers and derived values that explanations quote."""
 
