@@ -239,42 +239,41 @@ def intake(
     """A counselor's intake: the self-assessment plus clinician items, an optional override with a reason, stored
     as a record (`carecheck records`)."""
     with _boundary(fmt), _interrupts():
-        from carecheck.clinic import INTAKE_DEFINITIONS, ready_records, resume_command, take_intake
+        from carecheck.clinic import INTAKE_DEFINITIONS, take_intake
         from carecheck.intake import check_client, check_counselor, check_override
+        from carecheck.records import open_records
         from carecheck.session import gather, start
 
         client, counselor = check_client(client), check_counselor(counselor)
-        rules = rules or INTAKE_DEFINITIONS
-        assessor, resumed, definitions = start(questionnaire, rules, resume=resume, draft_id=draft, client=client)
-        check_override(assessor, None, override, reason)  # wrong flags, and a database that cannot be written,
-        ready_records(db)  # fail before anything is asked
-        width, color = _screen(plain, output is not None)
-        terminal = _terminal(width, color)
-        gathered = gather(
-            assessor,
-            terminal,
-            source=answers,
-            resume=resumed,
-            ask_missing=ask_missing,
-            no_input=no_input,
-            definitions=definitions,
-            resume_command=resume_command(client),
-            client=client,
-            ask_optional=True,
+        assessor, resumed, definitions = start(
+            questionnaire, rules or INTAKE_DEFINITIONS, resume=resume, draft_id=draft, client=client
         )
-        can_ask = not no_input and sys.stdin.isatty() and answers != "-"
-        taken = take_intake(
-            assessor,
-            gathered,
-            terminal,
-            client=client,
-            counselor=counselor,
-            override_level=override,
-            reason=reason,
-            db=db,
-            can_ask=can_ask,
-            definitions=definitions,
-        )
+        check_override(assessor, None, override, reason)  # wrong flags fail before anything is asked,
+        with open_records(db) as records:  # and so does a database that cannot be written
+            width, color = _screen(plain, output is not None)
+            terminal = _terminal(width, color)
+            gathered = gather(
+                assessor,
+                terminal,
+                source=answers,
+                resume=resumed,
+                ask_missing=ask_missing,
+                no_input=no_input,
+                definitions=definitions,
+                client=client,
+                ask_optional=True,
+            )
+            taken = take_intake(
+                assessor,
+                gathered,
+                terminal,
+                records,
+                client=client,
+                counselor=counselor,
+                override_level=override,
+                reason=reason,
+                definitions=definitions,
+            )
         _warn(taken.result.warnings)
         _say_error(f"saved as record {taken.record['id']} (`carecheck records show {taken.record['id']}`)")
         _emit(_intake_output(taken, fmt, width, color, plain), output)

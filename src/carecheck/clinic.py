@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from carecheck import __version__
@@ -18,7 +16,7 @@ from carecheck.safetext import literal
 
 if TYPE_CHECKING:
     from carecheck.engine import Assessor
-    from carecheck.records import Summary
+    from carecheck.records import Records, Summary
     from carecheck.result import Result
     from carecheck.session import Gathered
     from carecheck.terminal import Terminal
@@ -57,37 +55,27 @@ def ask_override(assessor: Assessor, computed: str, terminal: Terminal) -> Overr
                 terminal.say(fault.message.replace("--override needs --reason: ", "A reason is needed: "))
 
 
-def ready_records(db: Path | None) -> None:
-    """Open (creating and migrating) the records database before anything is asked, so that a database that cannot
-    be written fails at once, not after the counselor has typed a whole intake."""
-    from carecheck.records import open_records
-
-    with open_records(db):
-        pass
-
-
 def take_intake(
     assessor: Assessor,
     gathered: Gathered,
     terminal: Terminal,
+    records: Records,
     *,
     client: str,
     counselor: str | None,
     override_level: str | None,
     reason: str | None,
-    db: Path | None,
-    can_ask: bool,
     definitions: tuple[str | None, str | None],
 ) -> Intake:
-    """Score the answers, settle the placement (asking the counselor when `can_ask` and no --override was given),
+    """Score the answers, settle the placement (asking the counselor at a terminal when no --override was given),
     and store the record; the record's id is filled in. Typed answers are kept in a draft until the record is
     stored, and the draft is deleted once it is."""
     from carecheck.drafts import delete_draft
-    from carecheck.records import open_records
+    from carecheck.session import keep_answers
 
     result = assessor.assess(gathered.answers)
     override = check_override(assessor, result.level, override_level, reason)
-    if override is None and override_level is None and can_ask:
+    if override is None and override_level is None and gathered.can_ask:
         override = _asked_override(assessor, result.level, terminal, gathered, client, definitions)
     record = build_record(
         assessor,
@@ -99,30 +87,14 @@ def take_intake(
         carecheck_version=__version__,
     )
     try:
-        with open_records(db) as records:
-            record["id"] = records.add(record)
+        record["id"] = records.add(record)
     except CarecheckError:
         if gathered.interactive:
-            _keep_in_draft(gathered, client, definitions, terminal)
+            keep_answers(gathered, definitions, terminal, client)
         raise
     if gathered.draft is not None:
         delete_draft(gathered.draft)
     return Intake(record, result, assessor)
-
-
-def _keep_in_draft(
-    gathered: Gathered, client: str, definitions: tuple[str | None, str | None], terminal: Terminal
-) -> str:
-    from carecheck.drafts import save_draft
-
-    draft_id = gathered.draft.id if gathered.draft else None
-    kept = save_draft(gathered.answers, None, *definitions, draft_id=draft_id, client=client)
-    terminal.say(f"The answers are kept in {kept.path}; `{resume_command(client)}` carries on.")
-    return str(kept.path)
-
-
-def resume_command(client: str) -> str:
-    return f"carecheck intake --client {shlex.quote(client)} --resume"
 
 
 def _asked_override(
@@ -134,12 +106,12 @@ def _asked_override(
     definitions: tuple[str | None, str | None],
 ) -> Override | None:
     """The counselor's decision at the terminal; stopping here keeps the typed answers in a draft."""
-    from carecheck.session import Interrupted
+    from carecheck.session import Interrupted, keep_answers
 
     try:
         return ask_override(assessor, computed, terminal)
     except (EOFError, KeyboardInterrupt):
-        raise Interrupted(_keep_in_draft(gathered, client, definitions, terminal)) from None
+        raise Interrupted(keep_answers(gathered, definitions, terminal, client)) from None
 
 
 def export_record(record: dict[str, Any], fmt: ExportFormat) -> str:

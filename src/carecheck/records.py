@@ -70,10 +70,10 @@ def default_path() -> Path:
 
 def _create_private(path: Path) -> None:
     """Create the file 0600 before SQLite opens it (SQLite gives its journal files the database's mode)."""
-    from carecheck.files import private_folder
+    from carecheck.drafts import data_base, data_folder
 
-    if path == default_path() and DATABASE_ENV not in os.environ:
-        private_folder(path.parent.parent, path.parent.name)
+    if path.parent == data_base() / "carecheck":
+        data_folder()  # carecheck's own data folder, made 0700 like the drafts beside it
     elif not path.parent.is_dir():
         raise RecordsError(f"{path}: the folder {path.parent} does not exist; create it or choose another --db path")
     try:
@@ -92,11 +92,11 @@ class Records:
         self.path = path
 
     def add(self, document: Mapping[str, Any]) -> int:
-        """Store an intake record; returns its new id (also written into the stored document)."""
+        """Store an intake record; returns its new id (which `get` puts into the document it returns)."""
         with self._db:
             cursor = self._db.execute(
                 "INSERT INTO intake (client, counselor, created, computed_level, chosen_level, urgent, document)"
-                " VALUES (?, ?, ?, ?, ?, ?, '')",
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     document["client"],
                     document["counselor"],
@@ -104,14 +104,10 @@ class Records:
                     document["computed_level"],
                     document["chosen_level"],
                     int(bool(document["result"]["urgent"])),
+                    json.dumps(document, ensure_ascii=False),
                 ),
             )
-            record_id = int(cursor.lastrowid or 0)
-            stored = {**document, "id": record_id}
-            self._db.execute(
-                "UPDATE intake SET document = ? WHERE id = ?", (json.dumps(stored, ensure_ascii=False), record_id)
-            )
-        return record_id
+        return int(cursor.lastrowid or 0)
 
     def find(self, client: str | None = None) -> list[Summary]:
         """Records, newest first; only the client's when one is named."""
@@ -128,6 +124,7 @@ class Records:
         if row is None:
             raise RecordsError(f"there is no record {record_id} in {self.path}; `carecheck records list` shows them")
         document: dict[str, Any] = json.loads(row[0])
+        document["id"] = record_id  # the row's id is the record's: stored once, in one place
         return document
 
     def delete(self, record_id: int) -> None:

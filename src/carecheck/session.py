@@ -6,6 +6,7 @@ input > the interactive interview. With standard input not a terminal, or `--no-
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,29 @@ class Gathered(NamedTuple):
     answers: dict[str, Any]
     interactive: bool
     draft: Draft | None
+    can_ask: bool
+    """Whether more may be asked at this terminal (a counselor's decision, say): a terminal, and no --no-input."""
+
+
+def resume_command(client: str | None) -> str:
+    """What to type to carry on from a saved draft: a person's own assessment, or a counselor's intake of a client."""
+    if client is None:
+        return "carecheck assess --resume"
+    return f"carecheck intake --client {shlex.quote(client)} --resume"
+
+
+def keep_answers(
+    gathered: Gathered, definitions: tuple[str | None, str | None], terminal: Terminal, client: str | None = None
+) -> str:
+    """Keep what was typed in a draft when the assessment cannot be finished after the interview; returns its path.
+    Paths are kept absolute, so that --resume from another folder uses the same definitions."""
+    from carecheck.drafts import save_draft
+
+    questionnaire, rules = (_absolute(name) for name in definitions)
+    draft_id = gathered.draft.id if gathered.draft else None
+    kept = save_draft(gathered.answers, None, questionnaire, rules, draft_id=draft_id, client=client)
+    terminal.say(f"Your answers are kept in {kept.path}; `{resume_command(client)}` carries on.")
+    return str(kept.path)
 
 
 class Gatherer:
@@ -48,10 +72,8 @@ class Gatherer:
         terminal: Terminal,
         can_ask: bool,
         definitions: tuple[str | None, str | None],
-        resume_command: str = "carecheck assess --resume",
         client: str | None = None,
     ) -> None:
-        self.resume_command = resume_command
         self.client = client
         self.assessor = assessor
         self.terminal = terminal
@@ -73,7 +95,7 @@ class Gatherer:
             client=self.client,
         )
         self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
-        self.terminal.say(f"To carry on later, run: {self.resume_command}")
+        self.terminal.say(f"To carry on later, run: {resume_command(self.client)}")
         raise Interrupted(str(self.draft.path))
 
     def ask(self, start: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
@@ -117,29 +139,29 @@ def gather(
     ask_missing: bool,
     no_input: bool,
     definitions: tuple[str | None, str | None],
-    resume_command: str = "carecheck assess --resume",
     client: str | None = None,
     ask_optional: bool = False,
 ) -> Gathered:
-    """The answers for one assessment, asking the person only where that is allowed and needed."""
+    """The answers for one assessment, asking the person only where that is allowed and needed. A counselor's
+    intake names its `client` (its drafts are that client's) and asks for the optional questions too."""
     can_ask = not no_input and sys.stdin.isatty()
-    gatherer = Gatherer(assessor, terminal, can_ask, definitions, resume_command, client)
+    gatherer = Gatherer(assessor, terminal, can_ask, definitions, client)
     if resume is not None:
         if not can_ask:
             raise UsageError("resuming a draft needs a terminal to answer in; run it without --no-input or a pipe")
         gatherer.draft = resume
         terminal.say(f"Carrying on from your answers saved on {gatherer.draft.saved_at}.")
-        return Gathered(gatherer.ask(dict(gatherer.draft.answers)), True, gatherer.draft)
+        return Gathered(gatherer.ask(dict(gatherer.draft.answers)), True, gatherer.draft, can_ask)
     if source is not None:
         answers = read_answers(source)
         if ask_missing and can_ask:
-            return Gathered(gatherer.fill_gaps(answers, ask_optional), True, gatherer.draft)
-        return Gathered(answers, False, None)
+            return Gathered(gatherer.fill_gaps(answers, ask_optional), True, gatherer.draft, can_ask)
+        return Gathered(answers, False, None, can_ask and source != "-")
     if not sys.stdin.isatty():
-        return Gathered(read_answers("-"), False, None)
+        return Gathered(read_answers("-"), False, None, False)
     if no_input:
         raise UsageError("no answers were given and --no-input forbids asking: pass --answers FILE")
-    return Gathered(gatherer.ask({}), True, gatherer.draft)
+    return Gathered(gatherer.ask({}), True, gatherer.draft, can_ask)
 
 
 def start(
@@ -167,11 +189,7 @@ def deliver(
         write()
     except CarecheckError:
         if gathered.interactive:
-            from carecheck.drafts import save_draft
-
-            draft_id = gathered.draft.id if gathered.draft else None
-            kept = save_draft(gathered.answers, None, *definitions, draft_id=draft_id)
-            terminal.say(f"Your answers are kept in {kept.path}; `carecheck assess --resume` shows the result again.")
+            keep_answers(gathered, definitions, terminal)
         raise
     if gathered.draft is not None:
         from carecheck.drafts import delete_draft
