@@ -331,14 +331,11 @@ def records_show(
 ) -> None:
     """Show one record as readable text: the chart report's content for a terminal."""
     with _boundary():
-        from carecheck.clinic import parse_record_id
-        from carecheck.records import open_records
+        from carecheck.clinic import stored_records
         from carecheck.report import chart_text
 
-        with open_records(db, create=False) as records:
-            document = records.get(parse_record_id(record))
         width, color = _screen(plain, False)
-        _emit(chart_text(document, width, color, plain), None)
+        _emit(chart_text(stored_records(db, record)[0], width, color, plain), None)
 
 
 @records_app.command("export")
@@ -351,17 +348,10 @@ def records_export(
     db: DatabaseOption = None,
 ) -> None:
     """Export one record: JSON, a chart report in Markdown or HTML, or a FHIR bundle for an EHR."""
-    _export(record, fmt, output, db)
-
-
-def _export(record: str, fmt: ExportFormat, output: Path | None, db: Path | None) -> None:
     with _boundary():
-        from carecheck.clinic import export_record, parse_record_id
-        from carecheck.records import open_records
+        from carecheck.clinic import export_record, stored_records
 
-        with open_records(db, create=False) as records:
-            document = records.get(parse_record_id(record))
-        _emit(export_record(document, fmt), output)
+        _emit(export_record(stored_records(db, record)[0], fmt), output)
 
 
 @records_app.command("compare")
@@ -376,12 +366,10 @@ def records_compare(
     with _boundary():
         import json
 
-        from carecheck.clinic import comparison_text, parse_record_id
+        from carecheck.clinic import comparison_text, stored_records
         from carecheck.intake import compare_records
-        from carecheck.records import open_records
 
-        with open_records(db, create=False) as records:
-            changes = compare_records(records.get(parse_record_id(first)), records.get(parse_record_id(second)))
+        changes = compare_records(*stored_records(db, first, second))
         as_json = json.dumps([c._asdict() for c in changes], ensure_ascii=False) + "\n"
         _emit(as_json if fmt is ListFormat.JSON else comparison_text(changes), None)
 

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from carecheck import __version__
@@ -138,6 +139,16 @@ def parse_record_id(text: str) -> int:
             f"{text!r} is not a record id; record ids are whole numbers, as `carecheck records list` shows"
         )
     return int(found.group(1))
+
+
+def stored_records(db: Path | None, *record_ids: str) -> list[dict[str, Any]]:
+    """The records with these ids, as typed on the command line, read in one go; a missing database or record is
+    a clear error, and reading never creates a database."""
+    from carecheck.records import open_records
+
+    wanted = [parse_record_id(record_id) for record_id in record_ids]
+    with open_records(db, create=False) as records:
+        return [records.get(record_id) for record_id in wanted]
 
 
 def summary_lines(rows: list[Summary]) -> str:

@@ -253,14 +253,7 @@ def _load_model(path: Path, model: type[Any]) -> tuple[Any, SourceMap, bytes]:
 def load_questionnaire(path: Path) -> LoadedQuestionnaire:
     """Load a questionnaire file, with any questionnaire it `extends` merged in, and the instrument files it
     includes; raises DefinitionError naming file:line."""
-    document = _extended(path, "questionnaires")
-    source = SourceMap(display_name(path), document.lines, document.files)
-    from carecheck.validation import validate  # pydantic, only when a file is read rather than found in the cache
-
-    questionnaire = validate(Questionnaire, document.raw, source)
-    digest = hashlib.sha256()
-    for data in document.data:
-        digest.update(data)
+    questionnaire, source, digest, bases = _load_extended(path, "questionnaires", Questionnaire)
     instruments: dict[str, LoadedInstrument] = {}
     for instrument_id, relative in questionnaire.instruments.items():
         instrument_path = path.parent / relative
@@ -276,7 +269,7 @@ def load_questionnaire(path: Path) -> LoadedQuestionnaire:
             )
         digest.update(instrument_data)
         instruments[instrument_id] = LoadedInstrument(instrument, instrument_source)
-    return LoadedQuestionnaire(questionnaire, source, instruments, digest.hexdigest(), tuple(document.bases))
+    return LoadedQuestionnaire(questionnaire, source, instruments, digest.hexdigest(), bases)
 
 
 def load_instrument(path: Path) -> LoadedInstrument:
@@ -443,15 +436,21 @@ def _merge_entries(base: list[Any], child: list[Any]) -> tuple[list[Any], list[t
 
 def load_rules(path: Path) -> LoadedRuleSet:
     """Load a rule set file, with any rule set it `extends` merged in; raises DefinitionError naming file:line."""
-    document = _extended(path, "rules")
+    rules, source, digest, bases = _load_extended(path, "rules", RuleSet)
+    return LoadedRuleSet(rules, source, digest.hexdigest(), bases)
+
+
+def _load_extended(path: Path, kind: str, model: type[Any]) -> tuple[Any, SourceMap, Any, tuple[str, ...]]:
+    """A definition with what it `extends` merged in, validated; with where each part came from, a hash of every
+    file's bytes (more may be added, such as instruments), and the base files."""
+    document = _extended(path, kind)
     source = SourceMap(display_name(path), document.lines, document.files)
     from carecheck.validation import validate  # pydantic, only when a file is read rather than found in the cache
 
-    rules = validate(RuleSet, document.raw, source)
     digest = hashlib.sha256()
     for data in document.data:
         digest.update(data)
-    return LoadedRuleSet(rules, source, digest.hexdigest(), tuple(document.bases))
+    return validate(model, document.raw, source), source, digest, tuple(document.bases)
 
 
 def iter_definition_files(paths: list[Path]) -> Iterator[tuple[str, Path]]:

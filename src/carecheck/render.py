@@ -53,21 +53,18 @@ class Alert(NamedTuple):
 Block = Heading | Paragraph | Bullets | Alert | Chart
 
 
-RESULT_HEADING = "Your carecheck screening result"
-
-
 def _either(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def document(explanation: Explanation) -> list[Block]:
-    """The result as headed sections, in the order a person should read them."""
+def document(explanation: Explanation, title: str = "Your carecheck screening result") -> list[Block]:
+    """The result as headed sections, in the order a person should read them, under `title`."""
     e = explanation
     blocks: list[Block] = []
     if e.safety is not None:
         lines = (e.safety.message, *(f"{c.name}: {c.how}" for c in e.safety.contacts))
         blocks.append(Alert(e.safety.heading, lines, e.safety.urgent))
-    blocks.append(Heading(RESULT_HEADING, 1))
+    blocks.append(Heading(title, 1))
     if e.record_id is not None:
         blocks.append(Paragraph(f"Record: {e.record_id}"))
     blocks += [Heading(f"Suggested level of care: {e.level_name}"), Paragraph(e.summary)]
@@ -292,10 +289,7 @@ def render_intake_text(
     plain: bool = False,
 ) -> str:
     """An intake for the counselor's terminal: crisis help first, then the intake and its decision, then the result."""
-    blocks = [
-        Heading("The screening result", 1) if block == Heading(RESULT_HEADING, 1) else block
-        for block in document(explain(result, assessor))
-    ]
+    blocks = document(explain(result, assessor), "The screening result")
     at = 1 if blocks and isinstance(blocks[0], Alert) else 0
     return layout_text([*blocks[:at], *intake_blocks(record), *blocks[at:]], width, color, plain)
 
