@@ -38,7 +38,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 def write_records(path: Path, count: int, seed: int = 7) -> None:
     from carecheck import load_assessor
-    from carecheck.sampling import random_answers
+    from carecheck.core.sampling import random_answers
 
     assessor = load_assessor()
     rng = random.Random(seed)

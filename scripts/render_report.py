@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 import carecheck
-from carecheck.intake import Override, build_record
-from carecheck.report import chart_html, chart_markdown
+from carecheck.clinic.chart import chart_html, chart_markdown
+from carecheck.clinic.record import Override, build_record
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "opioids-stable-home.yaml"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 
 from carecheck import Assessor
-from carecheck.sampling import random_answers
-from carecheck.template import answer_template
-from carecheck.tracing import explain_answers, report_dict, report_text
+from carecheck.authoring.explain import explain_answers, report_dict, report_text
+from carecheck.authoring.template import answer_template
+from carecheck.core.sampling import random_answers
 from conftest import baseline_answers, with_alcohol
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from carecheck import Assessor
-from carecheck.batch import run_batch
-from carecheck.explanation import safety_dict
-from carecheck.formats import BatchInput as InputFormat
-from carecheck.formats import BatchOutput as OutputFormat
-from carecheck.jsonresult import JsonResultWriter
-from carecheck.render import result_json
-from carecheck.result import result_to_dict
-from carecheck.sampling import random_answers
+from carecheck.cli.batch import run_batch
+from carecheck.core.result import result_to_dict
+from carecheck.core.sampling import random_answers
+from carecheck.core.wording import safety_dict
+from carecheck.output.formats import BatchInput as InputFormat
+from carecheck.output.formats import BatchOutput as OutputFormat
+from carecheck.output.jsonresult import JsonResultWriter
+from carecheck.output.render import result_json
 from conftest import baseline_answers
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from carecheck import load_assessor
-from carecheck.cache import cache_folder, cached
-from carecheck.loading import builtin_folder
+from carecheck.load.cache import cache_folder, cached
+from carecheck.load.loader import builtin_folder
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_run_with_cached_definitions_imports_no_pydantic(cache_home: Path) -> 
     """The start-up bar (issue #6) rests on this: a cached run never builds the pydantic models."""
     answers = Path(__file__).resolve().parent.parent / "examples" / "weekend-drinker.yaml"
     command = [sys.executable, "-X", "importtime", "-m", "carecheck", "assess", "--answers", str(answers)]
-    heavy = {"pydantic._internal._model_construction", "pydantic.types", "carecheck.validation"}
+    heavy = {"pydantic._internal._model_construction", "pydantic.types", "carecheck.load.models"}
 
     def imported() -> set[str]:
         process = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, check=True)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from carecheck.loading import builtin_folder
+from carecheck.load.loader import builtin_folder
 from conftest import baseline_answers, with_alcohol
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
@@ -232,7 +232,7 @@ def test_version_and_help_work() -> None:
 
 
 def test_every_command_is_documented_in_the_readme() -> None:
-    from carecheck.cli import app
+    from carecheck.cli.app import app
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     names = [

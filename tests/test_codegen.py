@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carecheck import Assessor, load_assessor
-from carecheck.codegen import evaluator
-from carecheck.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
-from carecheck.engine import _GENERATE_AFTER
-from carecheck.errors import AnswersError
-from carecheck.loading import builtin_folder
-from carecheck.sampling import random_answers
+from carecheck.core.codegen import evaluator
+from carecheck.core.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
+from carecheck.core.engine import _GENERATE_AFTER
+from carecheck.core.errors import AnswersError
+from carecheck.core.sampling import random_answers
+from carecheck.load.loader import builtin_folder
 from conftest import baseline_answers
 from test_fuzz import ASSESSOR, FUZZ, ITEM_IDS, keys, values
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from carecheck.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition, parse
+from carecheck.core.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition, parse
 
 SCOPE = Scope(
     {

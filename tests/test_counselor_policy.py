@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from carecheck import Assessor, load_assessor
-from carecheck.errors import AnswersError
-from carecheck.verify import verify
+from carecheck.authoring.verify import verify
+from carecheck.core.errors import AnswersError
 from conftest import baseline_answers
 from intake_answers import clinician, drinking, opioids
 
@@ -128,7 +128,7 @@ def test_the_intake_policy_keeps_its_invariants(intake: Assessor) -> None:
 
 
 def test_crisis_help_in_an_intake_speaks_to_the_counselor_and_names_the_clinician_findings(intake: Assessor) -> None:
-    from carecheck.explanation import safety_dict
+    from carecheck.core.wording import safety_dict
 
     safety = safety_dict(intake.assess(clinician(intoxicated=True)), intake)
     assert safety is not None

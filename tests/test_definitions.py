@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from carecheck import Assessor
-from carecheck.checking import validate_files
-from carecheck.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
-from carecheck.loading import builtin_folder, load_instrument, load_questionnaire, load_rules
+from carecheck.authoring.validate import validate_files
+from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
+from carecheck.load.loader import builtin_folder, load_instrument, load_questionnaire, load_rules
 
 SHIPPED = sorted(builtin_folder("questionnaires").rglob("*.yaml")) + sorted(builtin_folder("rules").glob("*.yaml"))
 

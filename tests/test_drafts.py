@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from carecheck import drafts, files
-from carecheck.drafts import find_draft, list_drafts, save_draft
-from carecheck.errors import UsageError
+from carecheck.core.errors import UsageError
+from carecheck.store import drafts, files
+from carecheck.store.drafts import find_draft, list_drafts, save_draft
 
 
 @pytest.fixture(autouse=True)

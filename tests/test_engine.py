@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from carecheck import Assessor, load_assessor
-from carecheck.errors import AnswersError, DefinitionError
-from carecheck.loading import builtin_folder
+from carecheck.core.errors import AnswersError, DefinitionError
+from carecheck.load.loader import builtin_folder
 from conftest import baseline_answers, with_alcohol, with_phq9
 
 # --- answers ------------------------------------------------------------------------------------------------------

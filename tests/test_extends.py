@@ -8,8 +8,8 @@ import pytest
 
 from carecheck import load_assessor
 from carecheck.api import load_pair
-from carecheck.errors import DefinitionError
-from carecheck.loading import builtin_folder, load_rules
+from carecheck.core.errors import DefinitionError
+from carecheck.load.loader import builtin_folder, load_rules
 from conftest import baseline_answers, with_gad7
 
 CHILD = """extends: {base}
@@ -105,7 +105,7 @@ def test_an_edited_base_refreshes_the_cache(tmp_path: Path) -> None:
 
 
 def test_validate_knows_a_rule_set_that_only_extends(tmp_path: Path) -> None:
-    from carecheck.checking import validate_files
+    from carecheck.authoring.validate import validate_files
 
     path = tmp_path / "only-invariants.yaml"
     path.write_text(
@@ -146,7 +146,7 @@ def copy_questionnaire(tmp_path: Path) -> Path:
 
 
 def test_a_questionnaire_includes_its_bases_sections_and_instruments(tmp_path: Path) -> None:
-    from carecheck.loading import load_questionnaire
+    from carecheck.load.loader import load_questionnaire
 
     base = copy_questionnaire(tmp_path)
     path = tmp_path / "riverside.yaml"
@@ -160,7 +160,7 @@ def test_a_questionnaire_includes_its_bases_sections_and_instruments(tmp_path: P
 
 
 def test_a_section_with_the_bases_id_replaces_it_in_place(tmp_path: Path) -> None:
-    from carecheck.loading import load_questionnaire
+    from carecheck.load.loader import load_questionnaire
 
     path = tmp_path / "short.yaml"
     path.write_text(

@@ -15,10 +15,10 @@ import pytest
 from fhir.resources.bundle import Bundle
 
 from carecheck import Assessor, load_assessor
-from carecheck.definitions import MultiChoiceItem
-from carecheck.errors import CarecheckError
-from carecheck.fhir import fhir_bundle
-from carecheck.intake import Override, build_record
+from carecheck.clinic.fhir import fhir_bundle
+from carecheck.clinic.record import Override, build_record
+from carecheck.core.definitions import MultiChoiceItem
+from carecheck.core.errors import CarecheckError
 from conftest import baseline_answers, with_alcohol, with_drugs, with_gad7, with_phq9
 
 CREATED = "2026-11-26T19:30:12Z"
@@ -344,7 +344,7 @@ def test_hostile_text_survives_as_data_and_no_control_character_reaches_fhir(not
 
 
 def test_carecheck_does_not_import_the_fhir_models() -> None:
-    code = "import sys, carecheck.fhir; sys.exit('fhir.resources' in sys.modules or 'fhir' in sys.modules)"
+    code = "import sys, carecheck.clinic.fhir; sys.exit('fhir.resources' in sys.modules or 'fhir' in sys.modules)"
     process = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent, check=False)
     assert process.returncode == 0
 

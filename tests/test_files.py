@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from carecheck import files
-from carecheck.files import WriteError, private_writer, write_private
+from carecheck.store import files
+from carecheck.store.files import WriteError, private_writer, write_private
 from conftest import baseline_answers
 
 

@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carecheck import Assessor, load_assessor
-from carecheck.conditions import ConditionError, Kind, NameInfo, Scope, compile_condition
-from carecheck.errors import AnswerFileError, AnswersError, CarecheckError
-from carecheck.formats import Format
-from carecheck.loading import answers_from_text, builtin_folder
-from carecheck.render import render_result
-from carecheck.sampling import random_answers
+from carecheck.core.conditions import ConditionError, Kind, NameInfo, Scope, compile_condition
+from carecheck.core.errors import AnswerFileError, AnswersError, CarecheckError
+from carecheck.core.sampling import random_answers
+from carecheck.load.loader import answers_from_text, builtin_folder
+from carecheck.output.formats import Format
+from carecheck.output.render import render_result
 from conftest import baseline_answers
 
 EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))

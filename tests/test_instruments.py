@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from carecheck import Assessor, Result
-from carecheck.errors import AnswersError
+from carecheck.core.errors import AnswersError
 from conftest import baseline_answers, with_alcohol, with_drugs, with_gad7, with_phq9
 
 

@@ -7,8 +7,7 @@ import json
 import pytest
 
 from carecheck import Assessor, load_assessor
-from carecheck.errors import UsageError
-from carecheck.intake import (
+from carecheck.clinic.record import (
     Override,
     build_record,
     check_client,
@@ -17,6 +16,7 @@ from carecheck.intake import (
     chosen_level,
     compare_records,
 )
+from carecheck.core.errors import UsageError
 from intake_answers import drinking
 
 CREATED = "2026-11-26T19:30:12Z"

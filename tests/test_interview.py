@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from carecheck import Assessor
-from carecheck.definitions import BooleanItem, ChoiceItem, MultiChoiceItem
+from carecheck.core.definitions import BooleanItem, ChoiceItem, MultiChoiceItem
 from conftest import baseline_answers, with_alcohol
 
 PROMPT = "> "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from carecheck.errors import AnswerFileError, DefinitionError, UsageError
-from carecheck.loading import (
+from carecheck.core.errors import AnswerFileError, DefinitionError, UsageError
+from carecheck.load.loader import (
     MAX_FILE_BYTES,
     answers_from_text,
     builtin_folder,
@@ -85,7 +85,7 @@ def test_an_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
 
 def test_an_alias_bomb_is_refused_after_a_bounded_amount_of_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """No timing here (tests must pass on a slow machine): the bound is the number of values built, counted."""
-    from carecheck import loading
+    from carecheck.load import loader as loading
 
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     for level in range(1, 10):

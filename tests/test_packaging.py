@@ -55,7 +55,7 @@ def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_pa
         [
             sys.executable,
             "-c",
-            "from carecheck.cli import main; main()",
+            "from carecheck.cli.app import main; main()",
             "assess",
             "--answers",
             str(answers),
@@ -71,7 +71,7 @@ def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_pa
     assert process.returncode == 0, process.stderr
     assert json.loads(process.stdout)["level"] == "outpatient"
     located = subprocess.run(
-        [sys.executable, "-c", "import carecheck.loading as l; print(l.builtin_folder('rules'))"],
+        [sys.executable, "-c", "import carecheck.load.loader as l; print(l.builtin_folder('rules'))"],
         cwd=empty,
         env=env,
         capture_output=True,

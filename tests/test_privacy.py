@@ -22,7 +22,7 @@ def refuse(event, args):
         os._exit(99)
 sys.addaudithook(refuse)
 sys.argv = ["carecheck", *sys.argv[1:]]
-from carecheck.cli import main
+from carecheck.cli.app import main
 main()
 """
 

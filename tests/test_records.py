@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from carecheck import load_assessor
-from carecheck.intake import Override, build_record
-from carecheck.records import MIGRATIONS, SCHEMA_VERSION, RecordsError, default_path, open_records
+from carecheck.clinic.record import Override, build_record
+from carecheck.store.records import MIGRATIONS, SCHEMA_VERSION, RecordsError, default_path, open_records
 from intake_answers import drinking
 
 

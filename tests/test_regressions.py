@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from carecheck import Assessor
-from carecheck.errors import AnswersError, UsageError
-from carecheck.formats import Format
-from carecheck.interview import Interview
-from carecheck.render import render_result
-from carecheck.terminal import PlainTerminal
+from carecheck.cli.interview import Interview
+from carecheck.cli.terminal import PlainTerminal
+from carecheck.core.errors import AnswersError, UsageError
+from carecheck.output.formats import Format
+from carecheck.output.render import render_result
 from conftest import baseline_answers
 
 
@@ -121,7 +121,7 @@ def test_error_objects_do_not_depend_on_the_order_of_keys(tmp_path: Path) -> Non
 def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path) -> None:
     import pexpect
 
-    from carecheck.loading import builtin_folder
+    from carecheck.load.loader import builtin_folder
 
     rules = tmp_path / "custom-rules.yaml"
     text = (builtin_folder("rules") / "level-of-care.yaml").read_text()
@@ -224,7 +224,7 @@ def test_short_text_items_are_sampled_within_their_length(tmp_path: Path) -> Non
     import random
 
     from carecheck.api import load_questionnaire_only
-    from carecheck.sampling import random_answers
+    from carecheck.core.sampling import random_answers
 
     path = tmp_path / "q.yaml"
     path.write_text(
@@ -238,7 +238,7 @@ def test_short_text_items_are_sampled_within_their_length(tmp_path: Path) -> Non
 
 def test_a_template_quotes_choices_yaml_would_misread_and_keeps_titles_on_one_line(tmp_path: Path) -> None:
     from carecheck.api import load_questionnaire_only
-    from carecheck.template import answer_template
+    from carecheck.authoring.template import answer_template
 
     path = tmp_path / "q.yaml"
     path.write_text(
@@ -254,7 +254,7 @@ def test_a_template_quotes_choices_yaml_would_misread_and_keeps_titles_on_one_li
 
 
 def test_carecheck_test_compares_errors_and_types_strictly(assessor: Assessor, tmp_path: Path) -> None:
-    from carecheck.casefiles import run_case
+    from carecheck.authoring.cases import run_case
 
     def outcome(expect: dict[str, object], answers: dict[str, object] | None = None) -> tuple[str, ...]:
         path = tmp_path / "case.yaml"
@@ -275,7 +275,7 @@ def test_carecheck_test_compares_errors_and_types_strictly(assessor: Assessor, t
 
 
 def test_explain_shows_warnings(assessor: Assessor) -> None:
-    from carecheck.tracing import explain_answers, report_dict, report_text
+    from carecheck.authoring.explain import explain_answers, report_dict, report_text
 
     report = explain_answers(assessor, baseline_answers() | {"audit_1": 2})
     assert "audit_1: ignored" in report_text(report)
@@ -285,8 +285,8 @@ def test_explain_shows_warnings(assessor: Assessor) -> None:
 def test_the_answers_schema_accepts_the_template_it_describes(assessor: Assessor) -> None:
     import jsonschema
 
-    from carecheck.schema import schema_for
-    from carecheck.template import answer_template
+    from carecheck.authoring.schema import schema_for
+    from carecheck.authoring.template import answer_template
 
     jsonschema.Draft7Validator(schema_for("answers", assessor)).validate(yaml.safe_load(answer_template(assessor)))
 
@@ -295,7 +295,7 @@ def test_a_draft_named_without_resume_is_resumed(tmp_path: Path) -> None:
     import pexpect
 
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
-    from carecheck import drafts
+    from carecheck.store import drafts
 
     os.environ["XDG_DATA_HOME"] = env["XDG_DATA_HOME"]
     try:

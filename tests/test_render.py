@@ -7,8 +7,8 @@ import json
 import pytest
 
 from carecheck import Assessor
-from carecheck.explanation import explain
-from carecheck.render import (
+from carecheck.core.wording import explain
+from carecheck.output.render import (
     Bullets,
     Format,
     Heading,
@@ -158,6 +158,6 @@ def test_reasons_quote_answers_by_their_short_names_not_their_ids(assessor: Asse
 
 @pytest.mark.parametrize(("text", "shown"), [("1.0.0", "1\\.0.0"), ("12) then", "12\\) then"), ("- a", "\\- a")])
 def test_markdown_defuses_a_list_marker_by_escaping_its_punctuation(text: str, shown: str) -> None:
-    from carecheck.render import markdown_escape
+    from carecheck.output.render import markdown_escape
 
     assert markdown_escape(text) == shown

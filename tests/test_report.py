@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from carecheck import Assessor
-from carecheck.intake import Override, build_record
-from carecheck.report import chart_html, chart_markdown, say_when
+from carecheck.clinic.chart import chart_html, chart_markdown, say_when
+from carecheck.clinic.record import Override, build_record
 from conftest import baseline_answers, with_alcohol, with_drugs
 
 HOSTILE = "<script>alert(1)</script> **x** [y](javascript:z) \x1b[2J | # `c` &amp;"

@@ -12,15 +12,17 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-import carecheck.schema
+import carecheck.authoring.schema
 from carecheck import Assessor, UsageError
-from carecheck.render import result_json
-from carecheck.schema import KINDS, schema_files, schema_for
+from carecheck.authoring.schema import KINDS, schema_files, schema_for
+from carecheck.output.render import result_json
 from conftest import baseline_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
-REGENERATE = next(line.strip() for line in (carecheck.schema.__doc__ or "").splitlines() if ".venv/bin/python" in line)
+REGENERATE = next(
+    line.strip() for line in (carecheck.authoring.schema.__doc__ or "").splitlines() if ".venv/bin/python" in line
+)
 """The one-liner that the module's docstring gives for regenerating `schemas/`."""
 
 INSTRUMENTS = ROOT / "questionnaires" / "instruments"

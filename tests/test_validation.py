@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 
-from carecheck import definitions
-from carecheck.definitions import Choice, ChoiceItem, Frozen, Section
-from carecheck.validation import models
+from carecheck.core import definitions
+from carecheck.core.definitions import Choice, ChoiceItem, Frozen, Section
+from carecheck.load.models import models
 
 CLASSES = [value for value in vars(definitions).values() if isinstance(value, type) and issubclass(value, Frozen)]
 
@@ -33,8 +33,8 @@ def _is_check(member: object) -> bool:
 
 
 def test_a_valid_document_comes_back_as_the_plain_classes() -> None:
-    from carecheck.sources import SourceMap
-    from carecheck.validation import validate
+    from carecheck.core.sources import SourceMap
+    from carecheck.load.models import validate
 
     choices = [{"value": 1, "label": "one"}, {"value": 2, "label": "two"}]
     raw = {

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from carecheck import Assessor, Result, load_assessor
-from carecheck.verify import (
+from carecheck.authoring.verify import (
     CHECKS,
     COMPLETENESS,
     DEAD_RULE,

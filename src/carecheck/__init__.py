@@ -17,16 +17,16 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "assess": "carecheck.api",
     "load_assessor": "carecheck.api",
-    "Assessor": "carecheck.engine",
-    "Result": "carecheck.result",
-    "explain": "carecheck.explanation",
-    "result_json": "carecheck.render",
-    "render_result": "carecheck.render",
-    "Format": "carecheck.formats",
-    "CarecheckError": "carecheck.errors",
-    "AnswersError": "carecheck.errors",
-    "DefinitionError": "carecheck.errors",
-    "UsageError": "carecheck.errors",
+    "Assessor": "carecheck.core.engine",
+    "Result": "carecheck.core.result",
+    "explain": "carecheck.core.wording",
+    "result_json": "carecheck.output.render",
+    "render_result": "carecheck.output.render",
+    "Format": "carecheck.output.formats",
+    "CarecheckError": "carecheck.core.errors",
+    "AnswersError": "carecheck.core.errors",
+    "DefinitionError": "carecheck.core.errors",
+    "UsageError": "carecheck.core.errors",
 }
 
 __all__ = [
@@ -47,12 +47,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from carecheck.api import assess, load_assessor
-    from carecheck.engine import Assessor
-    from carecheck.errors import AnswersError, CarecheckError, DefinitionError, UsageError
-    from carecheck.explanation import explain
-    from carecheck.formats import Format
-    from carecheck.render import render_result, result_json
-    from carecheck.result import Result
+    from carecheck.core.engine import Assessor
+    from carecheck.core.errors import AnswersError, CarecheckError, DefinitionError, UsageError
+    from carecheck.core.result import Result
+    from carecheck.core.wording import explain
+    from carecheck.output.formats import Format
+    from carecheck.output.render import render_result, result_json
 
 
 def __getattr__(name: str) -> Any:

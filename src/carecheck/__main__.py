@@ -1,5 +1,5 @@
 """`python -m carecheck` runs the command line."""
 
-from carecheck.cli import main
+from carecheck.cli.app import main
 
 main()

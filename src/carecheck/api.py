@@ -8,12 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from carecheck import definitions, sources
-from carecheck.cache import cached
-from carecheck.definitions import LoadedQuestionnaire, LoadedRuleSet
-from carecheck.engine import Assessor, CompiledQuestionnaire, compile_questionnaire
-from carecheck.loading import load_questionnaire, load_rules, resolve
-from carecheck.result import Result
+from carecheck.core import definitions, sources
+from carecheck.core.definitions import LoadedQuestionnaire, LoadedRuleSet
+from carecheck.core.engine import Assessor, CompiledQuestionnaire, compile_questionnaire
+from carecheck.core.result import Result
+from carecheck.load.cache import cached
+from carecheck.load.loader import load_questionnaire, load_rules, resolve
 
 DEFAULT_QUESTIONNAIRE = "self-assessment"
 DEFAULT_RULES = "level-of-care"

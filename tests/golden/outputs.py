@@ -106,7 +106,7 @@ def clinic_outputs() -> dict[str, str]:
 def write() -> None:
     import random
 
-    from carecheck.sampling import random_answers  # the sampler only makes the inputs, once
+    from carecheck.core.sampling import random_answers  # the sampler only makes the inputs, once
 
     assessor = carecheck.load_assessor()
     rng = random.Random(600)

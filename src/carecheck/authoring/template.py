@@ -1,0 +1,56 @@
+"""`carecheck template`: an answer-file skeleton for a questionnaire, every item with its domain and the condition
+under which it is asked, as comments. Filled in, it scores; items left empty count as not answered."""
+
+from __future__ import annotations
+
+import yaml
+
+from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
+from carecheck.core.engine import Assessor, CompiledItem, CompiledQuestionnaire
+
+
+def _domain(item: CompiledItem) -> str:
+    definition = item.definition
+    if isinstance(definition, IntegerItem):
+        return f"a whole number from {definition.min} to {definition.max}"
+    if isinstance(definition, BooleanItem):
+        return "true or false"
+    if isinstance(definition, ChoiceItem):
+        return "one of: " + ", ".join(_as_written(c.value) for c in definition.choices)
+    if isinstance(definition, MultiChoiceItem):
+        return "a list of any of: " + ", ".join(_as_written(c.value) for c in definition.choices) + " ([] for none)"
+    return "text"
+
+
+def _as_written(value: str | int) -> str:
+    """A choice as it must be typed in YAML: quoted where YAML would read it as something else (yes, 1.0, null)."""
+    if isinstance(value, int) or yaml.safe_load(value) == value:
+        return str(value)
+    return f"'{value}'"
+
+
+def answer_template(assessor: Assessor | CompiledQuestionnaire) -> str:
+    """The skeleton as YAML text: `id:` then one `item:` line per item, in the questionnaire's order."""
+    questionnaire = assessor.questionnaire.questionnaire
+    lines = [
+        f"# Answers for {questionnaire.title} ({questionnaire.id} {questionnaire.version}).",
+        "# Fill in each answer after its colon. Leave an answer empty where its question is not asked",
+        "# (see 'asked if'), or where an optional question is left out. Check it with:",
+        "#   carecheck assess --answers THIS_FILE",
+        "id:   # optional: a label for this record, echoed in the result",
+    ]
+    section = None
+    for item in assessor.items:
+        if item.section != section:
+            section = item.section
+            title = " ".join(next(s.title for s in questionnaire.sections if s.id == section).split())
+            lines += ["", f"# --- {title} ---"]
+        prompt = " ".join(item.definition.prompt.split())  # one comment line, however the prompt was written
+        lines.append(f"# {prompt[:110]}{'...' if len(prompt) > 110 else ''}")
+        notes = [_domain(item)]
+        if item.conditions:
+            notes.append("asked if " + " and ".join(c.source for c in item.conditions))
+        if not item.definition.required:
+            notes.append("optional")
+        lines.append(f"{item.id}:   # {'; '.join(notes)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,315 @@
+"""The interactive self-assessment: one question at a time in a terminal, calm, safe, and losing nothing.
+
+Linear text only (no cursor tricks), so it works with screen readers, at 60 columns, and under NO_COLOR. The
+person can type `?` for help, `back` for the previous question, `skip` for an optional one; a review screen lets any
+answer be changed before scoring. Crisis help is shown the moment the answers reach an urgent rule. Ctrl-C or the end
+of input stops the interview: the caller saves a draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from carecheck.cli.terminal import Terminal
+from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
+from carecheck.core.engine import Assessor, CompiledItem
+from carecheck.core.safetext import literal
+
+COMMANDS = "Type ? for help, back for the previous question, or press Ctrl-C to stop (your answers are kept)."
+
+
+class Stopped(Exception):
+    """The person stopped (Ctrl-C or end of input) at `position`; `answers` holds everything typed so far."""
+
+    def __init__(self, answers: dict[str, Any], position: str | None) -> None:
+        super().__init__("stopped")
+        self.answers = answers
+        self.position = position
+
+
+def _describe_choices(item: CompiledItem) -> list[str]:
+    definition = item.definition
+    if isinstance(definition, ChoiceItem):
+        numeric = isinstance(definition.choices[0].value, int)
+        return [f"  {c.value if numeric else n}  {c.label}" for n, c in enumerate(definition.choices, 1)]
+    if isinstance(definition, MultiChoiceItem):
+        lines = [f"  {n}  {c.label}" for n, c in enumerate(definition.choices, 1)]
+        return [*lines, "  Type the numbers of all that apply, separated by commas, or 0 for none."]
+    if isinstance(definition, BooleanItem):
+        return ["  Answer yes or no."]
+    if isinstance(definition, IntegerItem):
+        return [f"  A whole number from {definition.min} to {definition.max}."]
+    return ["  Type your answer, or leave it empty."]
+
+
+def parse_typed(item: CompiledItem, text: str) -> Any:
+    """What the person typed, as an answer-file value; raises ValueError saying what is allowed."""
+    definition = item.definition
+    typed = text.strip()
+    lowered = typed.lower()
+    if isinstance(definition, BooleanItem):
+        typed = {"y": "yes", "n": "no"}.get(lowered, typed)
+    elif isinstance(definition, ChoiceItem):
+        numeric = isinstance(definition.choices[0].value, int)
+        for number, choice in enumerate(definition.choices, 1):
+            if lowered == choice.label.lower() or lowered == str(choice.value).lower():
+                typed = str(choice.value)
+                break
+            if not numeric and typed == str(number):
+                typed = str(choice.value)
+                break
+    elif isinstance(definition, MultiChoiceItem):
+        if lowered in ("0", "none", "no", "nothing"):
+            return []
+        chosen = []
+        for part in typed.replace(";", ",").split(","):
+            token = part.strip()
+            if not token:
+                continue
+            if token.isdecimal() and token.isascii() and 1 <= int(token) <= len(definition.choices):
+                chosen.append(str(definition.choices[int(token) - 1].value))
+            else:
+                label = {c.label.lower(): str(c.value) for c in definition.choices}
+                chosen.append(label.get(token.lower(), token))
+        if not chosen:
+            raise ValueError("choose at least one, or type 0 for none")
+        return list(item.coerce(chosen))
+    value = item.coerce(typed)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _shown(item: CompiledItem, value: Any) -> str:
+    definition = item.definition
+    if isinstance(definition, ChoiceItem):
+        label = next((c.label for c in definition.choices if c.value == value), None)
+        return f"{label}" if label else str(value)
+    if isinstance(definition, MultiChoiceItem):
+        labels = {c.value: c.label for c in definition.choices}
+        return ", ".join(labels.get(v, str(v)) for v in value) if value else "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+class Interview:
+    """Asks `assessor`'s questions until every asked one has an answer, then offers a review.
+
+    `only`, when given, limits the questions to those ids (for --ask-missing); `start` answers are kept.
+    """
+
+    def __init__(
+        self,
+        assessor: Assessor,
+        terminal: Terminal,
+        start: dict[str, Any] | None = None,
+        only: set[str] | None = None,
+        review: bool = True,
+    ) -> None:
+        self.assessor = assessor
+        self.terminal = terminal
+        self.answers: dict[str, Any] = dict(start or {})
+        self.only = only
+        self.review = review
+        self.offered: set[str] = set()
+        self.shown_section: str | None = None
+        self.shown_urgent = False
+        self.shown_note = False
+        self.reviewing = False
+        self.revisiting = False
+        self.position: str | None = None
+        self.sections = {s.id: s for s in assessor.questionnaire.questionnaire.sections}
+        self.instruments = assessor.questionnaire.instruments
+
+    # --- what to ask ---
+
+    def candidates(self) -> tuple[dict[str, Any], list[CompiledItem]]:
+        values, asked = self.assessor.partial(self.answers)
+        if self.only is not None:
+            asked = [item for item in asked if item.id in self.only]
+        return values, asked
+
+    def pending(self) -> CompiledItem | None:
+        values, asked = self.candidates()
+        for item in asked:
+            if values[item.id] is None and (item.definition.required or item.id not in self.offered):
+                return item
+        return None
+
+    def after(self, item_id: str) -> CompiledItem | None:
+        """The next question: after `back`, the one that follows in order (answered ones show their answer, kept
+        with Enter) until the person is back where they were; otherwise the first one not yet answered."""
+        if not self.revisiting:
+            return self.pending()
+        order = {item.id: index for index, item in enumerate(self.assessor.items)}
+        values, asked = self.candidates()
+        following = next((item for item in asked if order[item.id] > order[item_id]), None)
+        if following is None or values[following.id] is None:
+            self.revisiting = False
+            return self.pending()
+        return following
+
+    def before(self, item_id: str) -> CompiledItem | None:
+        order = {item.id: index for index, item in enumerate(self.assessor.items)}
+        _, asked = self.candidates()
+        earlier = [item for item in asked if order[item.id] < order[item_id]]
+        return earlier[-1] if earlier else None
+
+    # --- the conversation ---
+
+    def run(self) -> dict[str, Any]:
+        """The completed answers (only items that are asked); raises Stopped when the person stops."""
+        try:
+            self.check_safety()
+            while True:
+                current = self.pending()
+                while current is not None:
+                    self.position = current.id
+                    current = self.ask(current)
+                if self.pending() is not None:
+                    continue  # an answer changed which questions apply: ask the new ones first
+                if not self.review or not self.review_screen():
+                    break
+        except (KeyboardInterrupt, EOFError):
+            self.terminal.say()
+            raise Stopped(self.answers, self.position) from None
+        if self.only is not None:
+            return self.answers  # the file's own answers stay as given: check() warns about any not asked
+        # Answers left behind by going back and changing course belong to questions no longer asked: drop them.
+        _values, asked = self.assessor.partial(self.answers)
+        keep = {item.id for item in asked}
+        return {key: value for key, value in self.answers.items() if key in keep or key == "id"}
+
+    def introduce(self, item: CompiledItem) -> None:
+        if item.section == self.shown_section:
+            return
+        self.shown_section = item.section
+        section = self.sections[item.section]
+        say = self.terminal.say
+        say()
+        say(literal(section.title))
+        say("-" * min(len(section.title), 60))
+        if section.intro:
+            say(literal(section.intro))
+        if item.instrument is not None:
+            instrument = self.instruments[item.instrument].instrument
+            if instrument.instructions:
+                say(literal(instrument.instructions))
+
+    def ask(self, item: CompiledItem) -> CompiledItem | None:
+        """Ask one question until it gets an answer or a command; returns the next question to ask."""
+        self.introduce(item)
+        _, asked = self.candidates()
+        number = next((n for n, candidate in enumerate(asked, 1) if candidate.id == item.id), len(asked))
+        say = self.terminal.say
+        say()
+        say(f"Question {number} of about {len(asked)}")
+        say(literal(item.definition.prompt))
+        for line in _describe_choices(item):
+            say(literal(line))
+        current = self.answers.get(item.id)
+        keep = current is not None
+        if keep:
+            say(
+                f"  Your answer so far: {literal(_shown(item, self.assessor.partial(self.answers)[0][item.id]))}."
+                " Press Enter to keep it."
+            )
+        if not item.definition.required:
+            say("  This question is optional: type skip to leave it out.")
+        while True:
+            typed = self.terminal.ask("> ")
+            command = typed.strip().lower()
+            if command in ("?", "help"):
+                say(literal(item.definition.help or "There is no more to say about this question."))
+                say(COMMANDS)
+                continue
+            if command == "back":
+                previous = self.before(item.id)
+                if previous is None:
+                    say("This is the first question.")
+                    continue
+                self.revisiting = not self.reviewing
+                return previous
+            if command == "skip" and not item.definition.required:
+                self.offered.add(item.id)
+                self.answers.pop(item.id, None)
+                return self.after(item.id)
+            if command == "" and keep:
+                return self.after(item.id)
+            if command == "" and not item.definition.required:
+                self.offered.add(item.id)
+                return self.after(item.id)
+            try:
+                value = parse_typed(item, typed)
+            except ValueError as fault:
+                say(f"Sorry, that answer does not fit: it {literal(str(fault))}. Please try again.")
+                continue
+            self.answers[item.id] = value
+            self.offered.add(item.id)
+            self.check_safety()
+            return self.after(item.id)
+
+    def check_safety(self) -> None:
+        """Crisis help the moment the answers reach an urgent rule; a calm 988 note for a safety note."""
+        values, _ = self.assessor.partial(self.answers)
+        urgent, note = self.assessor.safety(values)
+        text = self.assessor.rules.rules.safety
+        say = self.terminal.say
+        if urgent and not self.shown_urgent:
+            self.shown_urgent = True
+            say()
+            say(f"!! {literal(text.crisis_heading)} !!")
+            say(literal(text.crisis_message))
+            for contact in text.crisis_contacts:
+                say(f"- {literal(contact.name)}: {literal(contact.how)}")
+            say("You can keep answering when you are ready; your answers help a clinician help you.")
+        elif note and not urgent and not self.shown_note:
+            self.shown_note = True
+            say()
+            say(literal(text.check_in_message))
+            for contact in text.check_in_contacts:
+                say(f"- {literal(contact.name)}: {literal(contact.how)}")
+
+    def review_screen(self) -> bool:
+        """List every answer; True when the person chose one to change (it is then asked again)."""
+        values, asked = self.candidates()
+        say = self.terminal.say
+        say()
+        say("Your answers")
+        say("------------")
+        for number, item in enumerate(asked, 1):
+            value = values[item.id]
+            shown = "(skipped)" if value is None else _shown(item, value)
+            prompt = item.definition.prompt.split("\n")[0]
+            short = prompt if len(prompt) <= 60 else prompt[:57] + "..."
+            say(f"{number}. {literal(short)}: {literal(shown)}")
+        while True:
+            typed = self.terminal.ask("Type a number to change that answer, or press Enter to see your result: ")
+            if not typed.strip():
+                return False
+            if typed.strip().isdecimal() and typed.strip().isascii() and 1 <= int(typed) <= len(asked):
+                item = asked[int(typed) - 1]
+                self.reviewing = True
+                self.position = item.id
+                next_item = self.ask(item)
+                while next_item is not None:
+                    self.position = next_item.id
+                    next_item = self.ask(next_item)
+                return True
+            say(f"Please type a number from 1 to {len(asked)}, or press Enter.")
+
+
+def interview(
+    assessor: Assessor,
+    terminal: Terminal,
+    start: dict[str, Any] | None = None,
+    only: set[str] | None = None,
+    on_stop: Callable[[Stopped], None] | None = None,
+) -> dict[str, Any]:
+    """Run an interview to completion; on a stop, `on_stop` (which saves a draft) runs before Stopped propagates."""
+    try:
+        return Interview(assessor, terminal, start, only, review=only is None).run()
+    except Stopped as stop:
+        if on_stop is not None:
+            on_stop(stop)
+        raise

@@ -1,0 +1,1 @@
+"""Results laid out for people and programs: text, Markdown, HTML and the contract's JSON."""
