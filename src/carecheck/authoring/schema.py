@@ -3,7 +3,7 @@
 The copies in `schemas/` are what `schema_files()` returns; a test keeps them equal. After changing a definition model,
 the built-in questionnaire or the result, regenerate them from the top of the checkout with:
 
-    .venv/bin/python -c "from carecheck.authoring.schema import *; [open(p, 'w').write(t) for p, t in schema_files().items()]"
+  .venv/bin/python -c "import carecheck.authoring.schema as s;[open(p,'w').write(t)for p,t in s.schema_files().items()]"
 """
 
 from __future__ import annotations
