@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carecheck import Assessor, load_assessor
+from carecheck.core.assessor import GENERATE_AFTER as _GENERATE_AFTER
 from carecheck.core.codegen import evaluator
 from carecheck.core.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
-from carecheck.core.engine import _GENERATE_AFTER
 from carecheck.core.errors import AnswersError
 from carecheck.core.sampling import random_answers
 from carecheck.load.loader import builtin_folder

@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "assess": "carecheck.api",
     "load_assessor": "carecheck.api",
-    "Assessor": "carecheck.core.engine",
+    "Assessor": "carecheck.core.assessor",
     "Result": "carecheck.core.result",
     "explain": "carecheck.core.wording",
     "result_json": "carecheck.output.render",
@@ -47,7 +47,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from carecheck.api import assess, load_assessor
-    from carecheck.core.engine import Assessor
+    from carecheck.core.assessor import Assessor
     from carecheck.core.errors import AnswersError, CarecheckError, DefinitionError, UsageError
     from carecheck.core.result import Result
     from carecheck.core.wording import explain

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from carecheck.core import definitions, sources
+from carecheck.core.assessor import Assessor
+from carecheck.core.compile import CompiledQuestionnaire, compile_questionnaire
 from carecheck.core.definitions import LoadedQuestionnaire, LoadedRuleSet
-from carecheck.core.engine import Assessor, CompiledQuestionnaire, compile_questionnaire
 from carecheck.core.result import Result
 from carecheck.load.cache import cached
 from carecheck.load.loader import load_questionnaire, load_rules, resolve

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from carecheck.core.engine import Assessor
+from carecheck.core.assessor import Assessor
 from carecheck.core.errors import AnswersError, UsageError
 from carecheck.core.result import result_to_dict
 from carecheck.core.wording import safety_dict

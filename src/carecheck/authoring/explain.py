@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from carecheck.core.assessor import Assessor
 from carecheck.core.conditions import Scope, Trace, trace
-from carecheck.core.engine import Assessor
 from carecheck.core.result import Result
 from carecheck.core.safetext import literal
 

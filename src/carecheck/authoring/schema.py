@@ -28,7 +28,9 @@ from carecheck.core.result import SCHEMA_VERSION
 from carecheck.load.models import models
 
 if TYPE_CHECKING:
-    from carecheck.core.engine import Assessor, CompiledItem, CompiledQuestionnaire
+    from carecheck.core.assessor import Assessor
+    from carecheck.core.compile import CompiledQuestionnaire
+    from carecheck.core.compiled import CompiledItem
 
 __all__ = ["KINDS", "schema_files", "schema_for", "schema_json"]
 

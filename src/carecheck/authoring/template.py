@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import yaml
 
+from carecheck.core.assessor import Assessor
+from carecheck.core.compile import CompiledQuestionnaire
+from carecheck.core.compiled import CompiledItem
 from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
-from carecheck.core.engine import Assessor, CompiledItem, CompiledQuestionnaire
 
 
 def _domain(item: CompiledItem) -> str:

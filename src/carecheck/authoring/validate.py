@@ -6,8 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from carecheck.api import load_pair
+from carecheck.core.assessor import Assessor
+from carecheck.core.compile import compile_questionnaire
 from carecheck.core.definitions import LoadedQuestionnaire, Questionnaire, Section
-from carecheck.core.engine import Assessor, compile_questionnaire
 from carecheck.core.errors import DefinitionError, UsageError
 from carecheck.load.loader import (
     builtin_folder,

@@ -11,9 +11,10 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from carecheck.core.assessor import Assessor
+from carecheck.core.compiled import CompiledInstrument, CompiledItem, CompiledRule
 from carecheck.core.conditions import FIRED, Env, Evaluate
 from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, Item, MultiChoiceItem
-from carecheck.core.engine import Assessor, CompiledInstrument, CompiledItem, CompiledRule
 from carecheck.core.result import Result
 from carecheck.core.sampling import random_answers
 

@@ -24,7 +24,8 @@ from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Form
 if TYPE_CHECKING:
     from carecheck.cli.intake import Intake
     from carecheck.cli.terminal import Terminal
-    from carecheck.core.engine import Assessor, CompiledQuestionnaire
+    from carecheck.core.assessor import Assessor
+    from carecheck.core.compile import CompiledQuestionnaire
     from carecheck.core.result import Result
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

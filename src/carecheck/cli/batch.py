@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import IO, Any, NamedTuple
 
+from carecheck.core.assessor import Assessor
+from carecheck.core.compiled import RECORD_ID
 from carecheck.core.definitions import MultiChoiceItem
-from carecheck.core.engine import RECORD_ID, Assessor
 from carecheck.core.errors import AnswersError
 from carecheck.core.result import Result
 from carecheck.output.formats import BatchInput as InputFormat

@@ -18,7 +18,7 @@ from carecheck.output.formats import ExportFormat
 if TYPE_CHECKING:
     from carecheck.cli.session import Gathered
     from carecheck.cli.terminal import Terminal
-    from carecheck.core.engine import Assessor
+    from carecheck.core.assessor import Assessor
     from carecheck.core.result import Result
     from carecheck.store.records import Records, Summary
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from carecheck.cli.terminal import Terminal
+from carecheck.core.assessor import Assessor
+from carecheck.core.compiled import CompiledItem
 from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
-from carecheck.core.engine import Assessor, CompiledItem
 from carecheck.core.safetext import literal
 
 COMMANDS = "Type ? for help, back for the previous question, or press Ctrl-C to stop (your answers are kept)."

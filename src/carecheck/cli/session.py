@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from carecheck.core.engine import Assessor
+from carecheck.core.assessor import Assessor
 from carecheck.core.errors import AnswersError, CarecheckError, UsageError
 from carecheck.load.loader import read_answers
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from carecheck.core.assessor import Assessor
+from carecheck.core.compiled import say_value
 from carecheck.core.definitions import ChoiceItem, Level, MultiChoiceItem
-from carecheck.core.engine import Assessor, say_value
 from carecheck.core.errors import UsageError
 from carecheck.core.result import Result, result_to_dict
 from carecheck.core.wording import Explanation, explain, safety_dict

@@ -1,11 +1,11 @@
-"""Straight-line Python generated from checked condition trees: one function per Assessor checks answers that are
-already in normal form, one decides the outcome. A batch then pays no closure call per part of every condition.
+"""Straight-line Python generated from checked condition trees: for compiled definitions, one function checks
+answers already in normal form, one decides the outcome. A batch then pays no closure call per part of a condition.
 
 Only trees that `conditions` has parsed and checked are translated. Every name becomes a local variable whose name
 is a prefix and an identifier the definitions have validated; literals are written with `repr`; anything else (sets,
 coercers, tables) is handed to the generated code as a constant. No text from a definition file or an answer is
-ever compiled as code. The closures in `conditions` and `Assessor.check` stay the reference: tests check that the
-generated functions agree with them.
+ever compiled as code. The closures in `conditions` and `answers.check_answers` stay the reference: tests check
+that the generated functions agree with them.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import compress
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from carecheck.core.compiled import say_value
 from carecheck.core.conditions import FIRED, Compiled, Node
+from carecheck.core.items import kind_of
 from carecheck.core.result import Note, Outcome, Score
 
 if TYPE_CHECKING:
-    from carecheck.core.engine import Assessor, Template
+    from carecheck.core.compiled import CompiledDefinitions, Template
 
 _OPERATORS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in"}
 _HELPERS: dict[str, Callable[[Any, Any], bool]] = {
@@ -180,38 +182,38 @@ def evaluator(condition: Compiled, *, as_test: bool = False) -> Callable[[Mappin
     return function
 
 
-# --- an assessor's functions -------------------------------------------------------------------------------------
+# --- the functions for compiled definitions ---------------------------------------------------------------------------
 
 
 class Generated(NamedTuple):
-    """An Assessor's rules as generated functions."""
+    """Compiled definitions' rules as generated functions."""
 
     check_and_decide: Callable[[Mapping[str, Any], bool], tuple[dict[str, Any] | None, Outcome] | None]
     """For answers that need no conversion and give no problem or warning (every key known, every asked answer
     already in its normal form, nothing given that was not asked): the checked values (when asked for) and the
-    outcome. None for any other answers: `Assessor.check` says what is wrong, and converts "yes" and "3"."""
+    outcome. None for any other answers: `answers.check_answers` says what is wrong, and converts "yes" and "3"."""
     decide: Callable[[Mapping[str, Any]], Outcome]
-    """The outcome for checked values, as `Assessor.decide_by_closures` computes it."""
+    """The outcome for checked values, as `CompiledDefinitions.decide` computes it."""
 
 
-def generate(assessor: Assessor) -> Generated:
-    """Write and compile the functions for an assessor (a few milliseconds: worth it for many answer sets)."""
+def generate(definitions: CompiledDefinitions) -> Generated:
+    """Write and compile the functions for compiled definitions (a few milliseconds: worth it for many answer sets)."""
     try:
-        writer = _AssessorWriter(assessor)
+        writer = _DefinitionsWriter(definitions)
         writer.code.add(0, "def check_and_decide(answers, with_values):")
         writer.check()
-        values = "{" + ", ".join(f"{_literal(item.id)}: {writer.local[item.id]}" for item in assessor.items) + "}"
+        values = "{" + ", ".join(f"{_literal(item.id)}: {writer.local[item.id]}" for item in definitions.items) + "}"
         writer.decide(f"({values} if with_values else None), ")
         writer.code.add(0, "def decide(values):")
         writer.code.add(1, "get = values.get")
-        for item in assessor.items:
+        for item in definitions.items:
             writer.code.add(1, f"{writer.local[item.id]} = get({_literal(item.id)})")
         writer.decide("")
         namespace = writer.code.run()
     except (SyntaxError, RecursionError, MemoryError):
         # Conditions may nest deeper than Python's compiler allows (200 parentheses): such rules keep to the
         # closures, which are slower but give the same results.
-        return Generated(_never_normal, assessor.decide_by_closures)
+        return Generated(_never_normal, definitions.decide)
     return Generated(namespace["check_and_decide"], namespace["decide"])
 
 
@@ -219,33 +221,29 @@ def _never_normal(answers: Mapping[str, Any], with_values: bool) -> None:
     return None
 
 
-class _AssessorWriter:
-    def __init__(self, assessor: Assessor) -> None:
-        self.assessor = assessor
+class _DefinitionsWriter:
+    def __init__(self, definitions: CompiledDefinitions) -> None:
+        self.definitions = definitions
         self.code = code = _Code()
-        local: dict[str, str] = {item.id: _local("i_", item.id) for item in assessor.items}
-        for instrument in assessor.instruments:
+        local: dict[str, str] = {item.id: _local("i_", item.id) for item in definitions.items}
+        for instrument in definitions.instruments:
             local[instrument.id] = local[instrument.id + ".total"] = _local("t_", instrument.id)
             local[instrument.id + ".band"] = _local("b_", instrument.id)
-        for derived in assessor.derived:
+        for derived in definitions.derived:
             local[derived.id] = _local("d_", derived.id)
         local |= {"level": "o_level", "urgent": "o_urgent", "screen_positive": "o_screen_positive"}
         self.local = local
-        self.fired = {rule.id: f"f_{index}" for index, rule in enumerate(assessor.placement)}
+        self.fired = {rule.id: f"f_{index}" for index, rule in enumerate(definitions.placement)}
         self.expressions = _Expressions(code, local, self.fired)
         # Values that may name a level are said by its name; the rest as say_value says them.
-        self.say = {name: code.constant(assessor._say) for name in assessor._level_valued}
-        from carecheck.core.engine import say_value  # engine imports this module; by now it has loaded
-
+        self.say = {name: code.constant(definitions.say) for name in definitions.level_valued}
         self.say_value = code.constant(say_value)
 
     def check(self) -> None:
         """Statements that set a local for every item from `answers`, or return None where the full check must say
         what is wrong or convert an answer."""
-        from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem
-
-        code, local, assessor = self.code, self.local, self.assessor
-        code.add(1, f"if not {code.constant(assessor._known_keys)}.issuperset(answers):")
+        code, local, definitions = self.code, self.local, self.definitions
+        code.add(1, f"if not {code.constant(definitions.known_keys)}.issuperset(answers):")
         code.add(2, "return None")
         code.add(1, "get = answers.get")
         code.add(1, "record_id = get('id')")
@@ -264,7 +262,7 @@ class _AssessorWriter:
                     code.add(4, "return None")
                     code.add(3, f"{local[item_id]} = None")
 
-        for item in assessor.items:
+        for item in definitions.items:
             if item.section_when is not section or not group:
                 close_section()
                 section, group = item.section_when, []
@@ -283,21 +281,19 @@ class _AssessorWriter:
             definition = item.definition
             code.add(depth, "if _r is None:")
             code.add(depth + 1, "return None" if definition.required else f"{value} = None")
-            if isinstance(definition, IntegerItem):
-                code.add(depth, f"elif type(_r) is int and {definition.min!r} <= _r <= {definition.max!r}:")
-                code.add(depth + 1, f"{value} = _r")
-            elif isinstance(definition, BooleanItem):
-                code.add(depth, "elif _r is True or _r is False:")
-                code.add(depth + 1, f"{value} = _r")
-            elif isinstance(definition, ChoiceItem):
-                kind = "int" if isinstance(definition.choices[0].value, int) else "str"
-                allowed = code.constant(frozenset(choice.value for choice in definition.choices))
-                code.add(depth, f"elif type(_r) is {kind} and _r in {allowed}:")
-                code.add(depth + 1, f"{value} = _r")
-            else:  # lists and text: the item's own coercer, which raises ValueError on anything it would not accept
+            normal = kind_of(definition).normal_form(definition)
+            if normal is None:  # lists and text: the item's own coercer, which raises ValueError on anything else
                 code.add(depth, "else:")
                 code.add(depth + 1, f"{value} = {code.constant(item.coerce)}(_r)")
                 continue
+            if normal.type_name == "bool":
+                code.add(depth, "elif _r is True or _r is False:")
+            elif normal.allowed is not None:
+                allowed = code.constant(normal.allowed)
+                code.add(depth, f"elif type(_r) is {normal.type_name} and _r in {allowed}:")
+            else:
+                code.add(depth, f"elif type(_r) is {normal.type_name} and {normal.low!r} <= _r <= {normal.high!r}:")
+            code.add(depth + 1, f"{value} = _r")
             code.add(depth, "else:")
             code.add(depth + 1, "return None")
         close_section()
@@ -306,10 +302,10 @@ class _AssessorWriter:
 
     def decide(self, returned: str) -> None:
         """Statements that compute the outcome from the items' locals and return `returned` followed by it."""
-        code, local, assessor, expressions = self.code, self.local, self.assessor, self.expressions
+        code, local, definitions, expressions = self.code, self.local, self.definitions, self.expressions
         score, note = code.constant(Score), code.constant(Note)
         code.add(1, "scores = {}")
-        for instrument in assessor.instruments:
+        for instrument in definitions.instruments:
             total, band = local[instrument.id], local[instrument.id + ".band"]
             scored = [local[item_id] for item_id in instrument.scored]
             code.add(1, "if " + " and ".join(f"{value} is None" for value in scored) + ":")
@@ -336,7 +332,7 @@ class _AssessorWriter:
             code.add(2, "else:")
             code.add(3, f"raise AssertionError({_literal(instrument.id + ': no band for this total')})")
             code.add(2, f"scores[{_literal(instrument.id)}] = {score}({total}, {band})")
-        for derived in assessor.derived:
+        for derived in definitions.derived:
             if derived.expr is not None:
                 code.add(1, f"{local[derived.id]} = bool({expressions.truth(derived.expr.tree)})")
             else:
@@ -345,13 +341,13 @@ class _AssessorWriter:
         code.add(1, " = ".join(self.fired.values()) + " = False")
         code.add(1, "final = 0")
         code.add(1, "urgent = safety_note = False")
-        levels = len(assessor.levels)
-        for index, rule in enumerate(assessor.placement):
+        levels = len(definitions.levels)
+        for index, rule in enumerate(definitions.placement):
             text = self.template(rule.reason)
             code.add(1, f"if {expressions.truth(rule.condition.tree)}:")
             depth = 2
             if rule.level is None:  # read from an answer, such as the level of care received before
-                code.add(2, f"_level = {code.constant(assessor._level_index)}.get({local[rule.level_from or '']})")
+                code.add(2, f"_level = {code.constant(definitions.level_index)}.get({local[rule.level_from or '']})")
                 code.add(2, "if _level is not None:")
                 code.add(3, f"_level = min(_level + {rule.step!r}, {levels - 1!r})")
                 depth = 3
@@ -365,25 +361,25 @@ class _AssessorWriter:
                 code.add(depth, "urgent = True")
             if rule.safety_note:
                 code.add(depth, "safety_note = True")
-        code.add(1, f"o_level = {code.constant(assessor.levels)}[final]")
+        code.add(1, f"o_level = {code.constant(definitions.levels)}[final]")
         code.add(1, "o_screen_positive = bool(fired)")
         code.add(1, "o_urgent = urgent")
         code.add(1, "programs = []")
         code.add(1, "modalities = []")
-        code.add(1, f"if {expressions.truth(assessor.suggest_when.tree)}:")
+        code.add(1, f"if {expressions.truth(definitions.suggest_when.tree)}:")
         code.add(2, "pass")
-        for target, suggestions in (("programs", assessor.programs), ("modalities", assessor.modalities)):
+        for target, suggestions in (("programs", definitions.programs), ("modalities", definitions.modalities)):
             for suggestion_id, condition in suggestions:
                 code.add(2, f"if {expressions.truth(condition.tree)}:")
                 code.add(3, f"{target}.append({_literal(suggestion_id)})")
         code.add(1, "notes = []")
-        for note_id, condition, template in assessor.notes:
+        for note_id, condition, template in definitions.notes:
             code.add(1, f"if {expressions.truth(condition.tree)}:")
             code.add(2, f"notes.append({note}({_literal(note_id)}, {self.template(template)}))")
-        for index, area in enumerate(assessor.profile):
+        for index, area in enumerate(definitions.profile):
             self.cases(f"p_{index}", area.cases, area.otherwise)
-        profile = "".join(f"({_literal(area.id)}, p_{index}), " for index, area in enumerate(assessor.profile))
-        derived_values = ", ".join(f"{_literal(d.id)}: {local[d.id]}" for d in assessor.derived)
+        profile = "".join(f"({_literal(area.id)}, p_{index}), " for index, area in enumerate(definitions.profile))
+        derived_values = ", ".join(f"{_literal(d.id)}: {local[d.id]}" for d in definitions.derived)
         code.add(
             1,
             f"return {returned}{code.constant(Outcome)}(scores, {{{derived_values}}}, fired, final, urgent, "

@@ -1,7 +1,7 @@
 """The shapes of questionnaires, instruments and rule sets: what a valid definition file may say.
 
 These classes check each file on its own. Cross-references (a rule naming an item, a criterion naming a guide
-section) are checked when a questionnaire and a rule set are compiled together, in `engine`.
+section) are checked when a questionnaire and a rule set are compiled together, in `compile`.
 
 They are built on the standard library alone, so that a run whose definitions come from the cache never imports
 pydantic: `validation` makes an equivalent pydantic model of each class (same names, fields, limits and checks),

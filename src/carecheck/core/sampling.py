@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from carecheck.core.assessor import Assessor
 from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem, TextItem
-from carecheck.core.engine import Assessor
 
 
 def random_answers(assessor: Assessor, rng: random.Random, record_id: str | None = None) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from carecheck.core.assessor import Assessor
+from carecheck.core.compiled import say_value
 from carecheck.core.definitions import ChoiceItem, Level, SafetyText
-from carecheck.core.engine import Assessor, say_value
 from carecheck.core.result import Reason, Result
 
 

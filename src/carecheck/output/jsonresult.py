@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from carecheck.core.engine import Assessor
+from carecheck.core.assessor import Assessor
 from carecheck.core.result import Note, Outcome, Result, Score
 from carecheck.core.wording import safety_dict_for
 
@@ -67,7 +67,7 @@ class JsonResultWriter:
         self._scores = {instrument.id: _Memo(self._score_encoder(instrument.id)) for instrument in assessor.instruments}
         self._profiles = _Memo(lambda profile: ",".join(quoted[area] + ":" + str(value) for area, value in profile))
         self._notes = _Memo(lambda note: '{"id":' + quoted[note.id] + ',"text":' + encode(note.text) + "}")
-        questionnaire, rule_set = assessor._ref_questionnaire, assessor._ref_rules
+        questionnaire, rule_set = assessor.definitions.ref_questionnaire, assessor.definitions.ref_rules
         self._tail = (
             ',"notice":'
             + encode(rules.disclaimer)

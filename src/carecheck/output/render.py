@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from carecheck.core.engine import Assessor
+from carecheck.core.assessor import Assessor
 from carecheck.core.result import Result, error_to_dict, result_to_dict
 from carecheck.core.safetext import literal
 from carecheck.core.wording import Explanation, explain, safety_dict
