@@ -93,4 +93,4 @@ def test_a_filled_in_template_scores_without_warnings(assessor: Assessor) -> Non
     result = assessor.assess(filled)
     assert result.warnings == ()
     assert "# asked if 'alcohol' in substances" not in text  # conditions are part of each line's comment
-    assert "audit_1:   # one of: 0, 1, 2, 3, 4; asked if 'alcohol' in substances" in text
+    assert "audit_1:   # one of 0, 1, 2, 3, 4; asked if 'alcohol' in substances" in text

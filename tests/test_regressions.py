@@ -248,7 +248,7 @@ def test_a_template_quotes_choices_yaml_would_misread_and_keeps_titles_on_one_li
         "Unsure}]\n"
     )
     text = answer_template(load_questionnaire_only(str(path)))
-    assert "one of: 'no', 'yes', unsure" in text
+    assert "one of 'no', 'yes', unsure" in text
     assert "# --- Two lines ---" in text
     assert yaml.safe_load(text) == {"id": None, "smoker": None}
 

@@ -12,18 +12,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from carecheck.core.conditions import suggest
-from carecheck.core.definitions import (
-    BooleanItem,
-    ChoiceItem,
-    Frozen,
-    Instrument,
-    IntegerItem,
-    Item,
-    MultiChoiceItem,
-    Questionnaire,
-    RuleSet,
-)
+from carecheck.core.definitions import Frozen, Instrument, Item, Questionnaire, RuleSet
 from carecheck.core.errors import UsageError
+from carecheck.core.items import kind_of
 from carecheck.core.result import SCHEMA_VERSION
 from carecheck.load.models import models
 
@@ -56,7 +47,6 @@ MODALITIES = (
 
 _CODE_PATTERN = r"^[a-z][a-z0-9-]*$"
 # ECMA-262 regular expressions have no inline case-insensitive flag, so each letter carries both cases.
-_YES_OR_NO_PATTERN = r"^\s*(?:[Yy][Ee][Ss]|[Nn][Oo]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
 
 
 def schema_for(kind: str, assessor: Assessor | CompiledQuestionnaire | None = None) -> dict[str, Any]:
@@ -173,8 +163,9 @@ def _answers_schema(assessor: Assessor | CompiledQuestionnaire) -> dict[str, Any
 def _answer_schema(item: CompiledItem) -> dict[str, Any]:
     definition = item.definition
     notes = [definition.prompt, f"Answer with {item.domain}."]
-    if isinstance(definition, ChoiceItem | MultiChoiceItem):
-        notes.append("\n".join(f"{choice.value}: {choice.label}" for choice in definition.choices))
+    choices = kind_of(definition).choices(definition)
+    if choices:
+        notes.append("\n".join(f"{choice.value}: {choice.label}" for choice in choices))
     if item.conditions:
         notes.append("Asked only when " + " and ".join(condition.source for condition in item.conditions) + ".")
     if not definition.required:
@@ -183,16 +174,7 @@ def _answer_schema(item: CompiledItem) -> dict[str, Any]:
 
 
 def _answer_domain(definition: Item) -> dict[str, Any]:
-    if isinstance(definition, IntegerItem):
-        return {"type": "integer", "minimum": definition.min, "maximum": definition.max}
-    if isinstance(definition, BooleanItem):
-        return {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": _YES_OR_NO_PATTERN}]}
-    if isinstance(definition, ChoiceItem):
-        return {"enum": [choice.value for choice in definition.choices]}
-    if isinstance(definition, MultiChoiceItem):
-        values = [choice.value for choice in definition.choices]
-        return {"type": "array", "items": {"enum": values}, "uniqueItems": True}
-    return {"type": "string", "maxLength": definition.max_length}
+    return kind_of(definition).json_schema(definition)
 
 
 # --- the JSON result: written by hand, since it is a contract (shared/spec/contract.md, section 3) -------------------

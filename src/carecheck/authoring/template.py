@@ -8,20 +8,11 @@ import yaml
 from carecheck.core.assessor import Assessor
 from carecheck.core.compile import CompiledQuestionnaire
 from carecheck.core.compiled import CompiledItem
-from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
+from carecheck.core.items import kind_of
 
 
 def _domain(item: CompiledItem) -> str:
-    definition = item.definition
-    if isinstance(definition, IntegerItem):
-        return f"a whole number from {definition.min} to {definition.max}"
-    if isinstance(definition, BooleanItem):
-        return "true or false"
-    if isinstance(definition, ChoiceItem):
-        return "one of: " + ", ".join(_as_written(c.value) for c in definition.choices)
-    if isinstance(definition, MultiChoiceItem):
-        return "a list of any of: " + ", ".join(_as_written(c.value) for c in definition.choices) + " ([] for none)"
-    return "text"
+    return kind_of(item.definition).describe(item.definition, write=_as_written)
 
 
 def _as_written(value: str | int) -> str:

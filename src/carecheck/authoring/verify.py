@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 import yaml
 
 from carecheck.core.assessor import Assessor
-from carecheck.core.compiled import CompiledInstrument, CompiledItem, CompiledRule
-from carecheck.core.conditions import FIRED, Env, Evaluate
-from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, Item, MultiChoiceItem
+from carecheck.core.compiled import CompiledItem
+from carecheck.core.conditions import FIRED, Evaluate
+from carecheck.core.definitions import Item
+from carecheck.core.items import kind_of
 from carecheck.core.result import Result
 from carecheck.core.sampling import random_answers
 
@@ -76,68 +77,22 @@ class Report(NamedTuple):
 # --- answers at the ends of each item's range, and one step along it ---------------------------------------------
 
 
-def _end(item: Item, most: bool) -> Any:
-    """The least (or most) severe answer; for an unordered item the first choice or the minimum (or the last, the
-    maximum)."""
-    high = (item.severity == "descending") != most
-    if isinstance(item, IntegerItem):
-        return item.max if high else item.min
-    if isinstance(item, BooleanItem):
-        return high
-    if isinstance(item, ChoiceItem):
-        return item.choices[-1 if high else 0].value
-    if isinstance(item, MultiChoiceItem):
-        return [str(c.value) for c in item.choices] if high else []
-    return ""
-
-
 def _least(item: Item) -> Any:
-    return _end(item, most=False)
-
-
-def _any_value(item: Item, rng: random.Random) -> Any:
-    if isinstance(item, IntegerItem):
-        return rng.choice((item.min, item.max, rng.randint(item.min, item.max)))
-    if isinstance(item, BooleanItem):
-        return rng.random() < 0.5
-    if isinstance(item, ChoiceItem):
-        return rng.choice(item.choices).value
-    if isinstance(item, MultiChoiceItem):
-        return [str(c.value) for c in item.choices if rng.random() < 0.3]
-    return rng.choice(("", "a note"))[: item.max_length]
+    return kind_of(item).extreme(item, most_severe=False)
 
 
 def _move(item: Item, value: Any, rng: random.Random) -> tuple[str | None, Any] | None:
     """`value` made one step more severe, with the choice added (or, for a descending multiple choice, removed),
     picked at random; None when the answer is already the most severe."""
+    kind = kind_of(item)
     choice = None
-    if isinstance(item, MultiChoiceItem):
-        choices = [str(c.value) for c in item.choices if (c.value in value) != (item.severity == "ascending")]
+    if kind.takes_list:
+        choices = kind.step_choices(item, value)
         if not choices:
             return None
         choice = rng.choice(choices)
-    new = _stepped(item, value, choice)
+    new = kind.stepped(item, value, choice)
     return None if new is None else (choice, new)
-
-
-def _stepped(item: Item, value: Any, choice: str | None) -> Any:
-    """`value` made one step more severe (with `choice` added or removed for a multiple choice); None if it cannot."""
-    up = item.severity == "ascending"
-    if isinstance(item, IntegerItem):
-        new = value + (1 if up else -1)
-        return new if item.min <= new <= item.max else None
-    if isinstance(item, BooleanItem):
-        return up if value != up else None
-    if isinstance(item, ChoiceItem):
-        values = [c.value for c in item.choices]
-        index = values.index(value) + (1 if up else -1)
-        return values[index] if 0 <= index < len(values) else None
-    if isinstance(item, MultiChoiceItem) and choice is not None:
-        if (choice in value) == up:
-            return None
-        chosen = set(value) ^ {choice}
-        return [str(c.value) for c in item.choices if c.value in chosen]
-    return None
 
 
 def _said(value: Any) -> str:
@@ -167,82 +122,6 @@ def _note(found: dict[Any, _Found], key: Any, answers: Answers, other: Answers |
     found[key] = _Found(answers, other, 1) if first is None else first._replace(times=first.times + 1)
 
 
-class _Levels:
-    """The level of care as `Assessor.evaluate` decides it, without building explanations, and for one changed answer
-    without recomputing what that answer cannot touch: monotonicity asks it for every one-step change, so it must be
-    cheap. `_Verifier.steps` checks it against the engine on every sample and on a share of the changes."""
-
-    def __init__(self, assessor: Assessor) -> None:
-        self.assessor = assessor
-        index = {level: i for i, level in enumerate(assessor.levels)}
-        top = len(assessor.levels) - 1
-        self.rules = tuple(_rule_level(rule, index, top) for rule in assessor.placement)
-        self.affected: dict[str, tuple[int, ...]] = {}
-        self.unaffected: dict[str, tuple[int, ...]] = {}
-        self.rescored: dict[str, tuple[CompiledInstrument, ...]] = {}
-        self.rederived: dict[str, tuple[Any, ...]] = {}
-        for item in assessor.items:
-            reads = [item.id in rule.items for rule in assessor.placement]
-            self.affected[item.id] = tuple(i for i, read in enumerate(reads) if read)
-            self.unaffected[item.id] = tuple(i for i, read in enumerate(reads) if not read)
-            self.rescored[item.id] = tuple(i for i in assessor.instruments if item.id in i.items)
-            self.rederived[item.id] = tuple(d for d in assessor.derived if item.id in assessor.names[d.id].depends_on)
-
-    def env(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return self.assessor.environment(values)[0]
-
-    def per_rule(self, env: Env) -> list[int]:
-        """Each placement rule's level index, or -1 where it does not fire."""
-        return [rule(env) for rule in self.rules]
-
-    def level(self, per_rule: list[int]) -> int:
-        return max(0, *per_rule)
-
-    def changed(self, env: Env, per_rule: list[int], updates: Mapping[str, Any]) -> int:
-        """The level once the answers in `updates` (normal form, None for no answer) replace those in `env`."""
-        if len(updates) == 1:
-            (item_id,) = updates
-            instruments = self.rescored[item_id]
-            derived = self.rederived[item_id]
-            affected, unaffected = self.affected[item_id], self.unaffected[item_id]
-        else:
-            instruments = tuple({i.id: i for u in updates for i in self.rescored[u]}.values())
-            touched = {d.id for u in updates for d in self.rederived[u]}
-            derived = tuple(d for d in self.assessor.derived if d.id in touched)
-            reading = {i for u in updates for i in self.affected[u]}
-            affected = tuple(sorted(reading))
-            unaffected = tuple(i for i in range(len(self.rules)) if i not in reading)
-        env = dict(env)
-        env.update(updates)
-        for instrument in instruments:  # as Assessor.environment scores it
-            score = instrument.score(env)
-            name = instrument.id
-            if score is None:
-                env[name] = env[name + ".total"] = env[name + ".band"] = None
-            else:
-                env[name] = env[name + ".total"] = score.total
-                env[name + ".band"] = score.band
-        for value in derived:
-            env[value.id] = value.evaluate(env)
-        rules = self.rules
-        return max(0, max(map(per_rule.__getitem__, unaffected), default=0), *(rules[i](env) for i in affected))
-
-
-def _rule_level(rule: CompiledRule, index: Mapping[Any, int], top: int) -> Callable[[Env], int]:
-    """A placement rule as a function from an environment to its level index, -1 where it does not fire."""
-    holds, fixed, level_from, step = rule.condition.evaluate, rule.level, rule.level_from or "", rule.step
-    if fixed is not None:
-        return lambda env: fixed if holds(env) else -1
-
-    def read(env: Env) -> int:
-        if not holds(env):
-            return -1
-        base = index.get(env.get(level_from))
-        return -1 if base is None else min(base + step, top)
-
-    return read
-
-
 class _Verifier:
     """One run of the checks: samples answer sets, judges them, and turns what it finds into minimal examples."""
 
@@ -258,8 +137,8 @@ class _Verifier:
         self.stepped_items = tuple(
             item for item in self.items if item.definition.severity and (item.id in read or item.id in self.gating)
         )
-        self.levels = _Levels(assessor)
-        self.changes = 0
+        # The engine's own decision, as generated code: monotonicity asks for one per one-step change.
+        self.decide = assessor.generated().decide
         groups: list[tuple[Any, list[tuple[CompiledItem, Evaluate | None]]]] = []
         for item in self.items:  # items grouped by section, so that a section's condition is read once
             if not groups or groups[-1][0] is not item.section_when:
@@ -304,7 +183,8 @@ class _Verifier:
     def step_fill(self, item: CompiledItem) -> Any:
         """For a question a more severe answer opens: its least severe answer, or any answer if none is less severe."""
         definition = item.definition
-        return _least(definition) if definition.severity else _any_value(definition, self.fill_rng)
+        kind = kind_of(definition)
+        return _least(definition) if definition.severity else kind.sample_edges(definition, self.fill_rng)
 
     def sample(self, index: int) -> Answers:
         """Half purely random answer sets. The other half are pushed to the ends of each range, so that rare
@@ -328,13 +208,13 @@ class _Verifier:
                 continue
             draw = rng.random()
             if not definition.severity or draw < wild:
-                value = _any_value(definition, rng)
+                value = kind_of(definition).sample_edges(definition, rng)
             elif draw < wild + (1 - wild) * severe:
-                value = _end(definition, most=True)
+                value = kind_of(definition).extreme(definition, most_severe=True)
             else:
                 value = _least(definition)
             values[item.id] = item.coerce(value)
-            answers[item.id] = list(values[item.id]) if isinstance(definition, MultiChoiceItem) else value
+            answers[item.id] = list(values[item.id]) if kind_of(definition).takes_list else value
         return answers
 
     def step(
@@ -343,7 +223,7 @@ class _Verifier:
         """The answers (and values) with `item` one step more severe, branching re-derived; None if it cannot move."""
         if item.id not in answers:
             return None
-        new = _stepped(item.definition, answers[item.id], choice)
+        new = kind_of(item.definition).stepped(item.definition, answers[item.id], choice)
         if new is None:
             return None
         changed = dict(answers)
@@ -495,11 +375,6 @@ class _Verifier:
     ) -> int:
         """Make each answer in turn one step more severe; note those that lower the level (or that the engine cannot
         assess). Returns how many."""
-        levels = self.levels
-        env = levels.env(values)
-        per_rule = levels.per_rule(env)
-        if levels.level(per_rule) != level:
-            raise AssertionError(f"verify's level {levels.level(per_rule)} is not the engine's {level}")
         count = 0
         for item in self.stepped_items:
             move = _move(item.definition, answers[item.id], self.fill_rng) if item.id in answers else None
@@ -512,19 +387,14 @@ class _Verifier:
                 updates = {key: value for key, value in after_values.items() if values[key] != value}
             else:
                 after, updates = answers | {item.id: new}, {item.id: item.coerce(new)}
-            self.changes += 1
             try:
-                new_level = engine_level = levels.changed(env, per_rule, updates)
-                if self.changes % 29 == 0:  # keep the shortcut honest: ask the engine itself now and then
-                    engine_level = self.level_index[self.assessor.evaluate({**values, **updates}).level]
+                new_level = self.decide({**values, **updates}).final
             except Exception:
                 fault = self.outcome(after)[2]
                 if fault is None:
                     raise
                 _note(faults, fault, after)
                 continue
-            if new_level != engine_level:
-                raise AssertionError(f"verify's level after changing {item.id} is not the engine's")
             if new_level < level:
                 _note(lowered, (item.id, choice), answers, after)
         return count

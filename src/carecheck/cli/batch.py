@@ -18,8 +18,8 @@ from typing import IO, Any, NamedTuple
 
 from carecheck.core.assessor import Assessor
 from carecheck.core.compiled import RECORD_ID
-from carecheck.core.definitions import MultiChoiceItem
 from carecheck.core.errors import AnswersError
+from carecheck.core.items import kind_of
 from carecheck.core.result import Result
 from carecheck.output.formats import BatchInput as InputFormat
 from carecheck.output.formats import BatchOutput as OutputFormat
@@ -67,7 +67,7 @@ class LineScorer:
         self.assessor = assessor
         self.output = output
         self.instruments = [instrument.id for instrument in assessor.instruments]
-        self.multi = {item.id for item in assessor.items if isinstance(item.definition, MultiChoiceItem)}
+        self.multi = {item.id for item in assessor.items if kind_of(item.definition).takes_list}
         self.json = JsonResultWriter(assessor)
         self.check_and_decide = assessor.generated().check_and_decide
 

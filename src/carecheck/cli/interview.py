@@ -14,7 +14,7 @@ from typing import Any
 from carecheck.cli.terminal import Terminal
 from carecheck.core.assessor import Assessor
 from carecheck.core.compiled import CompiledItem
-from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
+from carecheck.core.items import kind_of
 from carecheck.core.safetext import literal
 
 COMMANDS = "Type ? for help, back for the previous question, or press Ctrl-C to stop (your answers are kept)."
@@ -30,67 +30,16 @@ class Stopped(Exception):
 
 
 def _describe_choices(item: CompiledItem) -> list[str]:
-    definition = item.definition
-    if isinstance(definition, ChoiceItem):
-        numeric = isinstance(definition.choices[0].value, int)
-        return [f"  {c.value if numeric else n}  {c.label}" for n, c in enumerate(definition.choices, 1)]
-    if isinstance(definition, MultiChoiceItem):
-        lines = [f"  {n}  {c.label}" for n, c in enumerate(definition.choices, 1)]
-        return [*lines, "  Type the numbers of all that apply, separated by commas, or 0 for none."]
-    if isinstance(definition, BooleanItem):
-        return ["  Answer yes or no."]
-    if isinstance(definition, IntegerItem):
-        return [f"  A whole number from {definition.min} to {definition.max}."]
-    return ["  Type your answer, or leave it empty."]
+    return kind_of(item.definition).typing_help(item.definition)
 
 
 def parse_typed(item: CompiledItem, text: str) -> Any:
     """What the person typed, as an answer-file value; raises ValueError saying what is allowed."""
-    definition = item.definition
-    typed = text.strip()
-    lowered = typed.lower()
-    if isinstance(definition, BooleanItem):
-        typed = {"y": "yes", "n": "no"}.get(lowered, typed)
-    elif isinstance(definition, ChoiceItem):
-        numeric = isinstance(definition.choices[0].value, int)
-        for number, choice in enumerate(definition.choices, 1):
-            if lowered == choice.label.lower() or lowered == str(choice.value).lower():
-                typed = str(choice.value)
-                break
-            if not numeric and typed == str(number):
-                typed = str(choice.value)
-                break
-    elif isinstance(definition, MultiChoiceItem):
-        if lowered in ("0", "none", "no", "nothing"):
-            return []
-        chosen = []
-        for part in typed.replace(";", ",").split(","):
-            token = part.strip()
-            if not token:
-                continue
-            if token.isdecimal() and token.isascii() and 1 <= int(token) <= len(definition.choices):
-                chosen.append(str(definition.choices[int(token) - 1].value))
-            else:
-                label = {c.label.lower(): str(c.value) for c in definition.choices}
-                chosen.append(label.get(token.lower(), token))
-        if not chosen:
-            raise ValueError("choose at least one, or type 0 for none")
-        return list(item.coerce(chosen))
-    value = item.coerce(typed)
-    return list(value) if isinstance(value, tuple) else value
+    return kind_of(item.definition).parse_typed(item.definition, item.coerce, text)
 
 
 def _shown(item: CompiledItem, value: Any) -> str:
-    definition = item.definition
-    if isinstance(definition, ChoiceItem):
-        label = next((c.label for c in definition.choices if c.value == value), None)
-        return f"{label}" if label else str(value)
-    if isinstance(definition, MultiChoiceItem):
-        labels = {c.value: c.label for c in definition.choices}
-        return ", ".join(labels.get(v, str(v)) for v in value) if value else "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return kind_of(item.definition).in_words(item.definition, value)
 
 
 class Interview:

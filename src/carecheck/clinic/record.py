@@ -11,8 +11,9 @@ from typing import Any, NamedTuple
 
 from carecheck.core.assessor import Assessor
 from carecheck.core.compiled import say_value
-from carecheck.core.definitions import ChoiceItem, Level, MultiChoiceItem
+from carecheck.core.definitions import Level
 from carecheck.core.errors import UsageError
+from carecheck.core.items import kind_of
 from carecheck.core.result import Result, result_to_dict
 from carecheck.core.wording import Explanation, explain, safety_dict
 
@@ -113,10 +114,11 @@ def answer_entries(result: Result, assessor: Assessor) -> list[dict[str, Any]]:
             continue
         item = compiled.definition
         display: str | list[str]
-        if isinstance(item, ChoiceItem):
-            display = next(str(c.label) for c in item.choices if c.value == value)
-        elif isinstance(item, MultiChoiceItem):
-            display = [str(c.label) for c in item.choices if c.value in value]
+        kind = kind_of(item)
+        if kind.takes_list:
+            display = [str(c.label) for c in kind.choices(item) if c.value in value]
+        elif kind.choices(item):
+            display = kind.in_words(item, value)
         else:
             display = say_value(value)
         entries.append(

@@ -66,8 +66,9 @@ class ItemKind:
     takes_list: ClassVar[bool] = False
     """Its answer is a list (in CSV: choices separated by `;`)."""
 
-    def describe(self, item: Any) -> str:
-        """The answers it takes, in words: 'a whole number from 0 to 30'."""
+    def describe(self, item: Any, write: Callable[[str | int], str] = str) -> str:
+        """The answers it takes, in words: 'a whole number from 0 to 30'; `write` writes a choice's value (as
+        YAML would need it quoted, say)."""
         raise NotImplementedError
 
     def coercer(self, item: Any) -> Callable[[Any], Any]:
@@ -111,6 +112,20 @@ class ItemKind:
         is more severe); None where it cannot be."""
         return None
 
+    def step_choices(self, item: Any, value: Any) -> list[str]:
+        """For a multiple choice: the choices whose adding (or removing, where fewer is more severe) makes `value`
+        one step more severe; none for other kinds, which step without one."""
+        return []
+
+    def typing_help(self, item: Any) -> list[str]:
+        """Lines under a question asked in a terminal: how to type an answer."""
+        return ["  Type your answer, or leave it empty."]
+
+    def parse_typed(self, item: Any, coerce: Callable[[Any], Any], text: str) -> Any:
+        """What a person typed, as an answer-file value; raises ValueError saying what is allowed."""
+        value = coerce(text.strip())
+        return list(value) if isinstance(value, tuple) else value
+
     def in_words(self, item: Any, value: Any) -> str:
         """An answer (in normal form, not None) as a person reads it: a choice's label, yes or no, the number."""
         if isinstance(value, bool):
@@ -127,7 +142,7 @@ def _ascending(item: Item) -> bool:
 
 
 class IntegerKind(ItemKind):
-    def describe(self, item: IntegerItem) -> str:
+    def describe(self, item: IntegerItem, write: Callable[[str | int], str] = str) -> str:
         return f"a whole number from {item.min} to {item.max}"
 
     def coercer(self, item: IntegerItem) -> Callable[[Any], Any]:
@@ -164,13 +179,16 @@ class IntegerKind(ItemKind):
     def extreme(self, item: IntegerItem, most_severe: bool) -> int:
         return item.max if _ascending(item) == most_severe else item.min
 
+    def typing_help(self, item: IntegerItem) -> list[str]:
+        return [f"  A whole number from {item.min} to {item.max}."]
+
     def stepped(self, item: IntegerItem, value: Any, choice: str | None) -> int | None:
         new = int(value) + (1 if _ascending(item) else -1)
         return new if item.min <= new <= item.max else None
 
 
 class BooleanKind(ItemKind):
-    def describe(self, item: BooleanItem) -> str:
+    def describe(self, item: BooleanItem, write: Callable[[str | int], str] = str) -> str:
         return YES_OR_NO
 
     def coercer(self, item: BooleanItem) -> Callable[[Any], Any]:
@@ -206,14 +224,21 @@ class BooleanKind(ItemKind):
     def extreme(self, item: BooleanItem, most_severe: bool) -> bool:
         return _ascending(item) == most_severe
 
+    def typing_help(self, item: BooleanItem) -> list[str]:
+        return ["  Answer yes or no."]
+
+    def parse_typed(self, item: BooleanItem, coerce: Callable[[Any], Any], text: str) -> Any:
+        typed = text.strip()
+        return coerce({"y": "yes", "n": "no"}.get(typed.lower(), typed))
+
     def stepped(self, item: BooleanItem, value: Any, choice: str | None) -> bool | None:
         up = _ascending(item)
         return up if value != up else None
 
 
 class ChoiceKind(ItemKind):
-    def describe(self, item: ChoiceItem) -> str:
-        return "one of " + ", ".join(str(c.value) for c in item.choices)
+    def describe(self, item: ChoiceItem, write: Callable[[str | int], str] = str) -> str:
+        return "one of " + ", ".join(write(c.value) for c in item.choices)
 
     def coercer(self, item: ChoiceItem) -> Callable[[Any], Any]:
         domain = self.describe(item)
@@ -261,6 +286,23 @@ class ChoiceKind(ItemKind):
     def extreme(self, item: ChoiceItem, most_severe: bool) -> Any:
         return item.choices[-1 if _ascending(item) == most_severe else 0].value
 
+    def typing_help(self, item: ChoiceItem) -> list[str]:
+        numeric = isinstance(item.choices[0].value, int)
+        return [f"  {c.value if numeric else n}  {c.label}" for n, c in enumerate(item.choices, 1)]
+
+    def parse_typed(self, item: ChoiceItem, coerce: Callable[[Any], Any], text: str) -> Any:
+        typed = text.strip()
+        lowered = typed.lower()
+        numeric = isinstance(item.choices[0].value, int)
+        for number, choice in enumerate(item.choices, 1):
+            if lowered == choice.label.lower() or lowered == str(choice.value).lower():
+                typed = str(choice.value)
+                break
+            if not numeric and typed == str(number):
+                typed = str(choice.value)
+                break
+        return coerce(typed)
+
     def stepped(self, item: ChoiceItem, value: Any, choice: str | None) -> Any:
         values = [c.value for c in item.choices]
         index = values.index(value) + (1 if _ascending(item) else -1)
@@ -273,8 +315,8 @@ class ChoiceKind(ItemKind):
 class MultiChoiceKind(ItemKind):
     takes_list = True
 
-    def describe(self, item: MultiChoiceItem) -> str:
-        return "a list of any of " + ", ".join(str(c.value) for c in item.choices) + " ([] for none)"
+    def describe(self, item: MultiChoiceItem, write: Callable[[str | int], str] = str) -> str:
+        return "a list of any of " + ", ".join(write(c.value) for c in item.choices) + " ([] for none)"
 
     def coercer(self, item: MultiChoiceItem) -> Callable[[Any], Any]:
         domain = self.describe(item)
@@ -316,6 +358,31 @@ class MultiChoiceKind(ItemKind):
     def extreme(self, item: MultiChoiceItem, most_severe: bool) -> list[str]:
         return [str(c.value) for c in item.choices] if _ascending(item) == most_severe else []
 
+    def typing_help(self, item: MultiChoiceItem) -> list[str]:
+        lines = [f"  {n}  {c.label}" for n, c in enumerate(item.choices, 1)]
+        return [*lines, "  Type the numbers of all that apply, separated by commas, or 0 for none."]
+
+    def parse_typed(self, item: MultiChoiceItem, coerce: Callable[[Any], Any], text: str) -> Any:
+        typed = text.strip()
+        if typed.lower() in ("0", "none", "no", "nothing"):
+            return []
+        labels = {c.label.lower(): str(c.value) for c in item.choices}
+        chosen = []
+        for part in typed.replace(";", ",").split(","):
+            token = part.strip()
+            if not token:
+                continue
+            if token.isdecimal() and token.isascii() and 1 <= int(token) <= len(item.choices):
+                chosen.append(str(item.choices[int(token) - 1].value))
+            else:
+                chosen.append(labels.get(token.lower(), token))
+        if not chosen:
+            raise ValueError("choose at least one, or type 0 for none")
+        return list(coerce(chosen))
+
+    def step_choices(self, item: MultiChoiceItem, value: Any) -> list[str]:
+        return [str(c.value) for c in item.choices if (c.value in value) != _ascending(item)]
+
     def stepped(self, item: MultiChoiceItem, value: Any, choice: str | None) -> list[str] | None:
         if choice is None or (choice in value) == _ascending(item):
             return None
@@ -328,7 +395,7 @@ class MultiChoiceKind(ItemKind):
 
 
 class TextKind(ItemKind):
-    def describe(self, item: TextItem) -> str:
+    def describe(self, item: TextItem, write: Callable[[str | int], str] = str) -> str:
         return f"text of at most {item.max_length} characters"
 
     def coercer(self, item: TextItem) -> Callable[[Any], Any]:

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from carecheck.core.assessor import Assessor
-from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem, TextItem
+from carecheck.core.items import kind_of
 
 
 def random_answers(assessor: Assessor, rng: random.Random, record_id: str | None = None) -> dict[str, Any]:
@@ -21,19 +21,7 @@ def random_answers(assessor: Assessor, rng: random.Random, record_id: str | None
         if not definition.required and rng.random() < 0.5:
             values[item.id] = None
             continue
-        value: Any
-        if isinstance(definition, IntegerItem):
-            value = rng.randint(definition.min, definition.max)
-        elif isinstance(definition, BooleanItem):
-            value = rng.random() < 0.3
-        elif isinstance(definition, ChoiceItem):
-            value = rng.choice(definition.choices).value
-        elif isinstance(definition, MultiChoiceItem):
-            count = rng.choice((0, 0, 1, 1, 1, 2, 3))
-            value = sorted({str(c.value) for c in rng.sample(definition.choices, min(count, len(definition.choices)))})
-        else:
-            assert isinstance(definition, TextItem)
-            value = rng.choice(("", "a note", "ümlaut and emoji ✓"))[: definition.max_length]
+        value = kind_of(definition).sample(definition, rng)
         answers[item.id] = value
         values[item.id] = item.coerce(value)
     return answers

@@ -9,7 +9,8 @@ from typing import Any, NamedTuple
 
 from carecheck.core.assessor import Assessor
 from carecheck.core.compiled import say_value
-from carecheck.core.definitions import ChoiceItem, Level, SafetyText
+from carecheck.core.definitions import Level, SafetyText
+from carecheck.core.items import kind_of
 from carecheck.core.result import Reason, Result
 
 
@@ -163,9 +164,8 @@ class _Explainer:
                 continue
             value = self.result.answers.get(item_id)
             definition = item.definition
-            label = None
-            if isinstance(definition, ChoiceItem):
-                label = next((c.label for c in definition.choices if c.value == value), None)
+            kind = kind_of(definition)
+            label = kind.in_words(definition, value) if kind.choices(definition) and not kind.takes_list else None
             name = definition.label or item_id  # a person reads the short name; a program reads `items`
             phrases.append(f"{name}: {say_value(value)}" + (f" ({label})" if label and label != str(value) else ""))
         return tuple(phrases)
