@@ -239,8 +239,9 @@ def intake(
     """A counselor's intake: the self-assessment plus clinician items, an optional override with a reason, stored
     as a record (`carecheck records`)."""
     with _boundary(fmt), _interrupts():
-        from carecheck.cli.intake import INTAKE_DEFINITIONS, take_intake
+        from carecheck.cli.intake import take_intake
         from carecheck.cli.session import gather, start
+        from carecheck.clinic.export import INTAKE_DEFINITIONS
         from carecheck.clinic.record import check_client, check_counselor, check_override
         from carecheck.store.records import open_records
 
@@ -280,7 +281,7 @@ def intake(
 
 
 def _intake_output(taken: Intake, fmt: Format, width: int, color: bool, plain: bool) -> str:
-    from carecheck.cli.intake import export_record
+    from carecheck.clinic.export import export_record
     from carecheck.output.render import render_intake_text
 
     if fmt is Format.TEXT:
@@ -316,7 +317,7 @@ def records_list(
         if fmt is ListFormat.JSON:
             _emit(json.dumps([row._asdict() for row in found], ensure_ascii=False) + "\n", None)
         elif found:
-            from carecheck.cli.intake import summary_lines
+            from carecheck.clinic.export import summary_lines
 
             _emit(summary_lines(found), None)
         else:
@@ -331,8 +332,8 @@ def records_show(
 ) -> None:
     """Show one record as readable text: the chart report's content for a terminal."""
     with _boundary():
-        from carecheck.cli.intake import stored_records
         from carecheck.clinic.chart import chart_text
+        from carecheck.clinic.export import stored_records
 
         width, color = _screen(plain, False)
         _emit(chart_text(stored_records(db, record)[0], width, color, plain), None)
@@ -349,7 +350,7 @@ def records_export(
 ) -> None:
     """Export one record: JSON, a chart report in Markdown or HTML, or a FHIR bundle for an EHR."""
     with _boundary():
-        from carecheck.cli.intake import export_record, stored_records
+        from carecheck.clinic.export import export_record, stored_records
 
         _emit(export_record(stored_records(db, record)[0], fmt), output)
 
@@ -366,7 +367,7 @@ def records_compare(
     with _boundary():
         import json
 
-        from carecheck.cli.intake import comparison_text, stored_records
+        from carecheck.clinic.export import comparison_text, stored_records
         from carecheck.clinic.record import compare_records
 
         changes = compare_records(*stored_records(db, first, second))
@@ -382,7 +383,7 @@ def records_delete(
 ) -> None:
     """Delete one record for good (it cannot be brought back)."""
     with _boundary():
-        from carecheck.cli.intake import parse_record_id
+        from carecheck.clinic.export import parse_record_id
         from carecheck.core.errors import UsageError
         from carecheck.store.records import open_records
 
