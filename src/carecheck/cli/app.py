@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import sys
 import traceback
 from collections.abc import Iterator
@@ -19,14 +18,33 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
 import typer
 
 from carecheck import __version__
+from carecheck.cli.console import emit, say_error, screen
+from carecheck.cli.options import (
+    AnswersOption,
+    AskMissingOption,
+    ClientFilterOption,
+    ClientOption,
+    DatabaseOption,
+    DebugOption,
+    DraftOption,
+    FormatOption,
+    IntakeAskMissingOption,
+    IntakeResumeOption,
+    ListFormatOption,
+    NoInputOption,
+    OutputOption,
+    PlainOption,
+    QuestionnaireOption,
+    RecordArgument,
+    ResumeOption,
+    RulesOption,
+    VersionOption,
+)
 from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat
 
 if TYPE_CHECKING:
-    from carecheck.cli.intake import Intake
-    from carecheck.cli.terminal import Terminal
     from carecheck.core.assessor import Assessor
     from carecheck.core.compile import CompiledQuestionnaire
-    from carecheck.core.result import Result
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -41,12 +59,6 @@ app = typer.Typer(
 )
 
 _debug = False
-
-
-def _say_error(message: str) -> None:
-    from carecheck.core.safetext import literal  # messages may quote input: never let it drive the terminal
-
-    sys.stderr.write(f"carecheck: {literal(message)}\n")
 
 
 def _fail(code: int) -> NoReturn:
@@ -69,71 +81,16 @@ def _boundary(fmt: Format = Format.TEXT) -> Iterator[None]:
             problems = [p.as_dict() for p in error.problems] if isinstance(error, AnswersError) else []
             record_id = error.record_id if isinstance(error, AnswersError) else None
             sys.stdout.write(error_json(getattr(error, "kind", "usage"), error.message, problems, record_id) + "\n")
-        _say_error(error.message)
+        say_error(error.message)
         _fail(error.exit_code)
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        sys.stdout.write(f"carecheck {__version__}\n")
-        raise typer.Exit()
 
 
 @app.callback()
 def _root(
-    version: Annotated[
-        bool, typer.Option("--version", help="Show the version and exit.", callback=_show_version, is_eager=True)
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="On failure, show a traceback (without local values).")
-    ] = False,
+    version: VersionOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """A level-of-care screening aid for substance use and mental health. Not a diagnosis."""
-
-
-QuestionnaireOption = Annotated[
-    str | None,
-    typer.Option(
-        "--questionnaire",
-        "-q",
-        metavar="NAME_OR_PATH",
-        help="A built-in questionnaire's name or a questionnaire file [default: the one the rules name]",
-    ),
-]
-RulesOption = Annotated[
-    str | None,
-    typer.Option(
-        "--rules", "-r", metavar="NAME_OR_PATH", help="A rule set file or built-in name [default: level-of-care]"
-    ),
-]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="text for people; json for programs.")]
-OutputOption = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write there (atomically, mode 0600) instead of stdout."),
-]
-
-
-def _screen(plain: bool, to_file: bool) -> tuple[int, bool]:
-    """Width and colour for text: colour only on a terminal, never with NO_COLOR, --plain or TERM=dumb."""
-    terminal = not to_file and sys.stdout.isatty()
-    color = terminal and not plain and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    width = min(max(shutil.get_terminal_size((80, 24)).columns, 40), 100) if terminal else 80
-    return width, color
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from carecheck.store.files import write_private
-
-    write_private(output, text)
-
-
-def _warn(warnings: tuple[str, ...]) -> None:
-    for warning in warnings:
-        _say_error(f"warning: {warning}")
 
 
 def _assessor(questionnaire: str | None, rules: str | None) -> Assessor:
@@ -144,74 +101,33 @@ def _assessor(questionnaire: str | None, rules: str | None) -> Assessor:
 
 @app.command()
 def assess(
-    answers: Annotated[
-        str | None,
-        typer.Option("--answers", "-a", metavar="FILE", help="An answer file, YAML or JSON; - for standard input."),
-    ] = None,
+    answers: AnswersOption = None,
     fmt: FormatOption = Format.TEXT,
     output: OutputOption = None,
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
-    plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Carry on from the newest saved draft.")] = False,
-    draft: Annotated[
-        str | None, typer.Option("--draft", metavar="ID", help="Carry on from this draft (see `carecheck drafts`).")
-    ] = None,
-    ask_missing: Annotated[
-        bool, typer.Option("--ask-missing", help="With --answers: ask in the terminal for what the file lacks.")
-    ] = False,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask anything; fail instead.")] = False,
+    plain: PlainOption = False,
+    resume: ResumeOption = False,
+    draft: DraftOption = None,
+    ask_missing: AskMissingOption = False,
+    no_input: NoInputOption = False,
 ) -> None:
     """Recommend a level of care, with the reasons in plain words: asks the questions in a terminal, or scores an
     answer file."""
     with _boundary(fmt), _interrupts():
-        from carecheck.cli.session import deliver, gather, start
-        from carecheck.output.render import render_result
+        from carecheck.cli.flows import AnswerOptions, OutputOptions, run_assessment
 
-        assessor, resumed, definitions = start(questionnaire, rules, resume=resume, draft_id=draft)
-        width, color = _screen(plain, output is not None)
-        terminal = _terminal(width, color)
-        gathered = gather(
-            assessor,
-            terminal,
-            source=answers,
-            resume=resumed,
-            ask_missing=ask_missing,
-            no_input=no_input,
-            definitions=definitions,
-        )
-        result = assessor.assess(gathered.answers)
-        _warn(result.warnings)
-        deliver(
-            gathered,
-            definitions,
-            terminal,
-            lambda: _emit(render_result(result, assessor, fmt, width, color, plain), output),
-        )
-        if gathered.interactive and output is None and fmt is Format.TEXT:
-            _offer_to_save(result, assessor, terminal)
-
-
-DatabaseOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        metavar="FILE",
-        help="The records database [default: $CARECHECK_DB, else records.sqlite3 in carecheck's data folder]",
-    ),
-]
+        asking = AnswerOptions(answers, resume=resume, draft_id=draft, ask_missing=ask_missing, no_input=no_input)
+        run_assessment(questionnaire, rules, asking, OutputOptions(fmt, output, plain=plain))
 
 
 @app.command()
 def intake(
-    client: Annotated[str, typer.Option("--client", "-c", metavar="ID", help="The client's id in your service.")],
+    client: ClientOption,
     counselor: Annotated[
         str | None, typer.Option("--counselor", metavar="NAME", help="Who ran the intake (shown on the report).")
     ] = None,
-    answers: Annotated[
-        str | None,
-        typer.Option("--answers", "-a", metavar="FILE", help="An answer file, YAML or JSON; - for standard input."),
-    ] = None,
+    answers: AnswersOption = None,
     override: Annotated[
         str | None,
         typer.Option("--override", metavar="LEVEL", help="Place at this level instead of the computed one."),
@@ -224,69 +140,30 @@ def intake(
     db: DatabaseOption = None,
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
-    plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Carry on from the newest saved draft of this client's intake.")
-    ] = False,
-    draft: Annotated[
-        str | None, typer.Option("--draft", metavar="ID", help="Carry on from this draft (see `carecheck drafts`).")
-    ] = None,
-    ask_missing: Annotated[
-        bool,
-        typer.Option("--ask-missing", help="With --answers: ask for what the file lacks (say, the clinician items)."),
-    ] = False,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask anything; fail instead.")] = False,
+    plain: PlainOption = False,
+    resume: IntakeResumeOption = False,
+    draft: DraftOption = None,
+    ask_missing: IntakeAskMissingOption = False,
+    no_input: NoInputOption = False,
 ) -> None:
     """A counselor's intake: the self-assessment plus clinician items, an optional override with a reason, stored
     as a record (`carecheck records`)."""
     with _boundary(fmt), _interrupts():
-        from carecheck.cli.intake import INTAKE_DEFINITIONS, take_intake
-        from carecheck.cli.session import gather, start
-        from carecheck.clinic.record import check_client, check_counselor, check_override
-        from carecheck.store.records import open_records
+        from carecheck.cli.flows import AnswerOptions, OutputOptions, run_intake
 
-        client, counselor = check_client(client), check_counselor(counselor)
-        assessor, resumed, definitions = start(
-            questionnaire, rules or INTAKE_DEFINITIONS, resume=resume, draft_id=draft, client=client
+        asking = AnswerOptions(answers, resume=resume, draft_id=draft, ask_missing=ask_missing, no_input=no_input)
+        showing = OutputOptions(fmt, output, plain=plain)
+        run_intake(
+            questionnaire,
+            rules,
+            asking,
+            showing,
+            client=client,
+            counselor=counselor,
+            override=override,
+            reason=reason,
+            db=db,
         )
-        check_override(assessor, None, override, reason)  # wrong flags fail before anything is asked,
-        with open_records(db) as records:  # and so does a database that cannot be written
-            width, color = _screen(plain, output is not None)
-            terminal = _terminal(width, color)
-            gathered = gather(
-                assessor,
-                terminal,
-                source=answers,
-                resume=resumed,
-                ask_missing=ask_missing,
-                no_input=no_input,
-                definitions=definitions,
-                client=client,
-                ask_optional=True,
-            )
-            taken = take_intake(
-                assessor,
-                gathered,
-                terminal,
-                records,
-                client=client,
-                counselor=counselor,
-                override_level=override,
-                reason=reason,
-                definitions=definitions,
-            )
-        _warn(taken.result.warnings)
-        _say_error(f"saved as record {taken.record['id']} (`carecheck records show {taken.record['id']}`)")
-        _emit(_intake_output(taken, fmt, width, color, plain), output)
-
-
-def _intake_output(taken: Intake, fmt: Format, width: int, color: bool, plain: bool) -> str:
-    from carecheck.cli.intake import export_record
-    from carecheck.output.render import render_intake_text
-
-    if fmt is Format.TEXT:
-        return render_intake_text(taken.record, taken.result, taken.assessor, width, color, plain)
-    return export_record(taken.record, ExportFormat(fmt.value))
 
 
 records_app = typer.Typer(
@@ -297,13 +174,11 @@ records_app = typer.Typer(
 )
 app.add_typer(records_app)
 
-RecordArgument = Annotated[str, typer.Argument(metavar="ID", help="A record id, as `carecheck records list` shows.")]
-
 
 @records_app.command("list")
 def records_list(
-    client: Annotated[str | None, typer.Option("--client", "-c", metavar="ID", help="Only this client's.")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.TEXT,
+    client: ClientFilterOption = None,
+    fmt: ListFormatOption = ListFormat.TEXT,
     db: DatabaseOption = None,
 ) -> None:
     """List intake records, newest first."""
@@ -315,28 +190,28 @@ def records_list(
         with open_records(db, create=False) as records:
             found = records.find(client)
         if fmt is ListFormat.JSON:
-            _emit(json.dumps([row._asdict() for row in found], ensure_ascii=False) + "\n", None)
+            emit(json.dumps([row._asdict() for row in found], ensure_ascii=False) + "\n", None)
         elif found:
-            from carecheck.cli.intake import summary_lines
+            from carecheck.clinic.export import summary_lines
 
-            _emit(summary_lines(found), None)
+            emit(summary_lines(found), None)
         else:
-            _say_error("no records" + (f" for client {client}" if client else ""))
+            say_error("no records" + (f" for client {client}" if client else ""))
 
 
 @records_app.command("show")
 def records_show(
     record: RecordArgument,
-    plain: Annotated[bool, typer.Option("--plain", help="Linear text without colour, for screen readers.")] = False,
+    plain: PlainOption = False,
     db: DatabaseOption = None,
 ) -> None:
     """Show one record as readable text: the chart report's content for a terminal."""
     with _boundary():
-        from carecheck.cli.intake import stored_records
         from carecheck.clinic.chart import chart_text
+        from carecheck.clinic.export import stored_records
 
-        width, color = _screen(plain, False)
-        _emit(chart_text(stored_records(db, record)[0], width, color, plain), None)
+        width, color = screen(plain, False)
+        emit(chart_text(stored_records(db, record)[0], width, color, plain), None)
 
 
 @records_app.command("export")
@@ -350,16 +225,16 @@ def records_export(
 ) -> None:
     """Export one record: JSON, a chart report in Markdown or HTML, or a FHIR bundle for an EHR."""
     with _boundary():
-        from carecheck.cli.intake import export_record, stored_records
+        from carecheck.clinic.export import export_record, stored_records
 
-        _emit(export_record(stored_records(db, record)[0], fmt), output)
+        emit(export_record(stored_records(db, record)[0], fmt), output)
 
 
 @records_app.command("compare")
 def records_compare(
     first: RecordArgument,
     second: RecordArgument,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="text or json.")] = ListFormat.TEXT,
+    fmt: ListFormatOption = ListFormat.TEXT,
     db: DatabaseOption = None,
 ) -> None:
     """Compare two intakes of one client (a reassessment): levels and scores side by side, the earlier first,
@@ -367,12 +242,12 @@ def records_compare(
     with _boundary():
         import json
 
-        from carecheck.cli.intake import comparison_text, stored_records
+        from carecheck.clinic.export import comparison_text, stored_records
         from carecheck.clinic.record import compare_records
 
         changes = compare_records(*stored_records(db, first, second))
         as_json = json.dumps([c._asdict() for c in changes], ensure_ascii=False) + "\n"
-        _emit(as_json if fmt is ListFormat.JSON else comparison_text(changes), None)
+        emit(as_json if fmt is ListFormat.JSON else comparison_text(changes), None)
 
 
 @records_app.command("delete")
@@ -383,7 +258,7 @@ def records_delete(
 ) -> None:
     """Delete one record for good (it cannot be brought back)."""
     with _boundary():
-        from carecheck.cli.intake import parse_record_id
+        from carecheck.clinic.export import parse_record_id
         from carecheck.core.errors import UsageError
         from carecheck.store.records import open_records
 
@@ -395,10 +270,10 @@ def records_delete(
                     raise UsageError("deleting needs a yes: pass --yes, or run it in a terminal to be asked")
                 question = f"Delete record {record_id} (client {found['client']}, {found['created']}) for good?"
                 if not typer.confirm(question, default=False, err=True):
-                    _say_error("nothing deleted")
+                    say_error("nothing deleted")
                     return
             records.delete(record_id)
-        _say_error(f"deleted record {record_id}")
+        say_error(f"deleted record {record_id}")
 
 
 def _questionnaire_or_assessor(questionnaire: str | None, rules: str | None) -> CompiledQuestionnaire | Assessor:
@@ -408,33 +283,6 @@ def _questionnaire_or_assessor(questionnaire: str | None, rules: str | None) -> 
 
         return load_questionnaire_only(questionnaire)
     return _assessor(questionnaire, rules)
-
-
-def _terminal(width: int, color: bool) -> Terminal:
-    from carecheck.cli.terminal import PlainTerminal
-
-    return PlainTerminal(width, color)
-
-
-def _offer_to_save(result: Result, assessor: Assessor, terminal: Terminal) -> None:
-    from datetime import datetime
-
-    from carecheck.output.render import render_result
-    from carecheck.store.drafts import data_folder
-    from carecheck.store.files import write_private
-
-    try:
-        choice = terminal.ask("Save this result to keep or print? Type m for Markdown, h for HTML, or press Enter: ")
-    except (EOFError, KeyboardInterrupt):
-        return
-    formats = {"m": Format.MARKDOWN, "h": Format.HTML}
-    chosen = formats.get(choice.strip().lower()[:1])
-    if chosen is None:
-        return
-    suffix = "md" if chosen is Format.MARKDOWN else "html"
-    path = data_folder("results") / f"result-{datetime.now():%Y%m%d-%H%M%S}.{suffix}"
-    write_private(path, render_result(result, assessor, chosen))
-    terminal.say(f"Saved to {path} (only you can read it).")
 
 
 @contextmanager
@@ -600,7 +448,7 @@ def explain(
 
         report = explain_answers(_assessor(questionnaire, rules), read_answers(answers))
         text = json.dumps(report_dict(report), ensure_ascii=False) + "\n" if fmt is Format.JSON else report_text(report)
-        _emit(text, None)
+        emit(text, None)
 
 
 @app.command()
@@ -609,7 +457,7 @@ def template(questionnaire: QuestionnaireOption = None, rules: RulesOption = Non
     with _boundary():
         from carecheck.authoring.template import answer_template
 
-        _emit(answer_template(_questionnaire_or_assessor(questionnaire, rules)), None)
+        emit(answer_template(_questionnaire_or_assessor(questionnaire, rules)), None)
 
 
 @app.command()
@@ -623,7 +471,7 @@ def schema(
         from carecheck.authoring.schema import schema_json
 
         definitions = _questionnaire_or_assessor(questionnaire, rules) if kind == "answers" else None
-        _emit(schema_json(kind, definitions), None)
+        emit(schema_json(kind, definitions), None)
 
 
 @app.command()
@@ -643,7 +491,7 @@ def verify(
 
         report = verify(_assessor(questionnaire, rules), samples=samples, seed=seed)
         as_json = fmt is Format.JSON
-        _emit(json.dumps(report_dict(report), ensure_ascii=False) + "\n" if as_json else report_text(report), None)
+        emit(json.dumps(report_dict(report), ensure_ascii=False) + "\n" if as_json else report_text(report), None)
         if not report.passed:  # dead and shadowed rules are reported, but only broken properties fail the run
             _fail(EXIT_SOME_FAILED)
 
@@ -662,7 +510,7 @@ def main() -> None:
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        _say_error("interrupted")
+        say_error("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.stderr.close()
@@ -671,7 +519,7 @@ def main() -> None:
         if _debug:
             traceback.print_exc()
         else:
-            _say_error(
+            say_error(
                 "something went wrong inside carecheck (not in your answers). Run again with --debug to see "
                 "where, and please report it."
             )

@@ -1,1 +1,1 @@
-"""The counselor's side: the intake record with its override, the chart report and the FHIR export."""
+"""The counselor's side: the intake record with its override, records read back and exported, the chart, FHIR."""
