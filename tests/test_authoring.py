@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -14,19 +12,13 @@ from carecheck import Assessor
 from carecheck.authoring.explain import explain_answers, report_dict, report_text
 from carecheck.authoring.template import answer_template
 from carecheck.core.sampling import random_answers
-from conftest import baseline_answers, with_alcohol
+from conftest import baseline_answers, run_carecheck, with_alcohol
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 
 
-def carecheck(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecheck", *args], input=stdin, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_the_shared_cases_pass_through_carecheck_test() -> None:
-    process = carecheck("test", *map(str, CASES))
+    process = run_carecheck("test", *map(str, CASES))
     assert process.returncode == 0, process.stdout
     assert process.stdout.splitlines()[-1] == f"{len(CASES)} passed, 0 failed"
 
@@ -38,7 +30,7 @@ def test_a_case_with_a_wrong_expectation_fails_and_is_named(tmp_path: Path) -> N
     case["expect"]["modalities"] = ["cbt"]
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(yaml.safe_dump(case))
-    process = carecheck("test", str(CASES[1]), str(wrong))
+    process = run_carecheck("test", str(CASES[1]), str(wrong))
     assert process.returncode == 1
     assert "FAIL  deliberately-wrong" in process.stdout
     assert "level: expected 'outpatient', got 'inpatient'" in process.stdout
@@ -54,7 +46,7 @@ def test_a_case_may_expect_any_subset_and_say_an_instrument_was_not_asked(tmp_pa
     }
     path = tmp_path / "subset.yaml"
     path.write_text(yaml.safe_dump(case))
-    assert carecheck("test", str(path)).returncode == 0
+    assert run_carecheck("test", str(path)).returncode == 0
 
 
 def test_explain_traces_every_rule_and_why_the_level_won(assessor: Assessor) -> None:
@@ -76,10 +68,11 @@ def test_explain_traces_every_rule_and_why_the_level_won(assessor: Assessor) -> 
 def test_explain_on_the_command_line_in_both_formats(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text(yaml.safe_dump(baseline_answers()))
-    text = carecheck("explain", "--answers", str(path))
+    text = run_carecheck("explain", "--answers", str(path))
     assert text.returncode == 0
     assert "No placement rule fired" in text.stdout
-    complete = carecheck("explain", "--answers", str(path), "--format", "json")
+    complete = run_carecheck("explain", "--answers", str(path), "--format", "json")
+    assert complete.returncode == 0, complete.stderr
     assert len(json.loads(complete.stdout)["rules"]) == 22
 
 

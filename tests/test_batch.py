@@ -23,18 +23,12 @@ from carecheck.output.formats import BatchInput as InputFormat
 from carecheck.output.formats import BatchOutput as OutputFormat
 from carecheck.output.jsonresult import JsonResultWriter
 from carecheck.output.render import result_json
-from conftest import baseline_answers
+from conftest import CARECHECK, baseline_answers, run_carecheck
 
 
 def records(assessor: Assessor, count: int, seed: int = 11) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     return [random_answers(assessor, rng, f"r{n}") for n in range(count)]
-
-
-def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecheck", *args], input=stdin, capture_output=True, text=True, timeout=300
-    )
 
 
 def batch_in_process(assessor: Assessor, text: str, **options: Any) -> tuple[list[str], int, int]:
@@ -50,14 +44,15 @@ def test_600_random_records_give_line_for_line_what_assess_gives_alone(assessor:
     answer_sets = records(assessor, 600)
     path = tmp_path / "records.jsonl"
     path.write_text("".join(json.dumps(a) + "\n" for a in answer_sets))
-    process = run("batch", str(path))
+    process = run_carecheck("batch", str(path))
     assert process.returncode == 0, process.stderr
     lines = process.stdout.splitlines()
     assert len(lines) == 600
     for answers, line in zip(answer_sets[:25], lines[:25], strict=True):
         one = tmp_path / "one.json"
         one.write_text(json.dumps(answers))
-        alone = run("assess", "--answers", str(one), "--format", "json")
+        alone = run_carecheck("assess", "--answers", str(one), "--format", "json")
+        assert alone.returncode == 0, alone.stderr
         assert alone.stdout == line + "\n"
     for answers, line in zip(answer_sets, lines, strict=True):  # the rest in process: the same code as assess
         assert line == result_json(assessor.assess(answers), assessor)
@@ -94,7 +89,7 @@ def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp
     ]
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    process = run("batch", str(path))
+    process = run_carecheck("batch", str(path))
     assert process.returncode == 1
     out = [json.loads(line) for line in process.stdout.splitlines()]
     assert len(out) == 7  # the blank line is skipped, every other line answered
@@ -110,7 +105,7 @@ def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp
 
 def test_all_good_records_exit_0_and_stdin_works(assessor: Assessor) -> None:
     text = "".join(json.dumps(a) + "\n" for a in records(assessor, 20))
-    process = run("batch", "-", stdin=text)
+    process = run_carecheck("batch", "-", stdin=text)
     assert process.returncode == 0
     assert len(process.stdout.splitlines()) == 20
 
@@ -121,8 +116,8 @@ def test_two_jobs_give_the_same_output_as_one(assessor: Assessor, tmp_path: Path
     lines[350] = "{broken"
     path = tmp_path / "records.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    one = run("batch", str(path), "--jobs", "1")
-    two = run("batch", str(path), "--jobs", "2")
+    one = run_carecheck("batch", str(path), "--jobs", "1")
+    two = run_carecheck("batch", str(path), "--jobs", "2")
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout
     assert len(two.stdout.splitlines()) == 700
@@ -139,7 +134,7 @@ def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
             writer.writerow(
                 {k: ("[]" if v == [] else ";".join(v)) if isinstance(v, list) else v for k, v in answers.items()}
             )
-    process = run("batch", str(path), "--input-format", "csv", "--format", "csv")
+    process = run_carecheck("batch", str(path), "--input-format", "csv", "--format", "csv")
     assert process.returncode == 0, process.stdout[-500:]
     rows = list(csv.DictReader(io.StringIO(process.stdout)))
     assert len(rows) == 30
@@ -155,13 +150,13 @@ def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
 def test_a_csv_header_with_an_unknown_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
     path.write_text("id,phq_1\nx,1\n")
-    process = run("batch", str(path), "--input-format", "csv")
+    process = run_carecheck("batch", str(path), "--input-format", "csv")
     assert process.returncode == 2
     assert "'phq_1' (did you mean 'phq9_1'?)" in process.stderr
 
 
 def test_results_stream_out_before_the_input_ends(assessor: Assessor) -> None:
-    command = [sys.executable, "-m", "carecheck", "batch", "-"]
+    command = [sys.executable, *CARECHECK, "batch", "-"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for most users
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     with subprocess.Popen(command, env=env, **pipes) as process:  # type: ignore[call-overload]
@@ -191,7 +186,7 @@ def test_output_to_a_file_is_private_and_complete(assessor: Assessor, tmp_path: 
     source = tmp_path / "records.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in records(assessor, 10)))
     target = tmp_path / "out.jsonl"
-    process = run("batch", str(source), "--output", str(target))
+    process = run_carecheck("batch", str(source), "--output", str(target))
     assert process.returncode == 0
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert len(target.read_text().splitlines()) == 10

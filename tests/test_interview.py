@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ import yaml
 
 from carecheck import Assessor
 from carecheck.core.definitions import BooleanItem, ChoiceItem, MultiChoiceItem
-from conftest import baseline_answers, with_alcohol
+from conftest import baseline_answers, run_carecheck, spawn_carecheck, with_alcohol
 
 PROMPT = "> "
 REVIEW = "press Enter to see your result: "
@@ -27,9 +25,7 @@ def home(tmp_path: Path) -> dict[str, str]:
 
 
 def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
-    return pexpect.spawn(
-        sys.executable, ["-m", "carecheck", "assess", *args], env=env, encoding="utf-8", timeout=30, dimensions=(40, 60)
-    )
+    return spawn_carecheck("assess", *args, env=env, dimensions=(40, 60))
 
 
 def typed(assessor: Assessor, item_id: str, value: Any) -> str:
@@ -59,12 +55,7 @@ def answer_all(child: pexpect.spawn, assessor: Assessor, answers: dict[str, Any]
 def json_from_file(assessor_args: list[str], answers: dict[str, Any], tmp_path: Path) -> str:
     path = tmp_path / "same.yaml"
     path.write_text(yaml.safe_dump(answers))
-    process = subprocess.run(
-        [sys.executable, "-m", "carecheck", "assess", "--answers", str(path), "--format", "json", *assessor_args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    process = run_carecheck("assess", "--answers", str(path), "--format", "json", *assessor_args)
     assert process.returncode == 0, process.stderr
     return process.stdout
 
@@ -109,6 +100,8 @@ def test_branching_follows_the_answers(assessor: Assessor, home: dict[str, str])
     child.expect_exact(PROMPT)
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
 
 
 def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
@@ -130,9 +123,8 @@ def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
     assert len(drafts) == 1
     assert oct(drafts[0].stat().st_mode & 0o777) == "0o600"
 
-    listed = subprocess.run(
-        [sys.executable, "-m", "carecheck", "drafts"], env=home, capture_output=True, text=True, timeout=60
-    )
+    listed = run_carecheck("drafts", env=home)
+    assert listed.returncode == 0, listed.stderr
     assert drafts[0].stem in listed.stdout
 
     out = tmp_path / "result.json"
@@ -162,6 +154,8 @@ def test_an_urgent_answer_shows_crisis_help_before_the_next_question(assessor: A
     assert "emergency room" in shown
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
 
 
 def test_ask_missing_refuses_out_of_range_and_accepts_a_valid_answer(home: dict[str, str], tmp_path: Path) -> None:
@@ -210,13 +204,7 @@ def test_no_input_never_asks_even_in_a_terminal(home: dict[str, str]) -> None:
 
 def test_piped_stdin_with_missing_answers_exits_2_at_once_listing_them() -> None:
     partial = {k: v for k, v in baseline_answers().items() if k not in ("readiness", "support")}
-    process = subprocess.run(
-        [sys.executable, "-m", "carecheck", "assess", "--ask-missing", "--answers", "-"],
-        input=json.dumps(partial),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    process = run_carecheck("assess", "--ask-missing", "--answers", "-", stdin=json.dumps(partial))
     assert process.returncode == 2
     assert "readiness: is missing" in process.stderr
     assert "support: is missing" in process.stderr
@@ -249,14 +237,7 @@ def test_drafts_can_be_listed_and_deleted(home: dict[str, str]) -> None:
     assert child.exitstatus == 130
 
     def drafts(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-m", "carecheck", "drafts", *args],
-            env=home,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
+        return run_carecheck("drafts", *args, env=home, expect_exit=0).stdout
 
     listed = drafts()
     assert "1 answers  at substances" in listed
@@ -277,6 +258,7 @@ def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], 
     child.expect_exact("Saved to ")
     child.expect(pexpect.EOF)
     child.close()
+    assert child.exitstatus == 0
     saved = list((Path(home["XDG_DATA_HOME"]) / "carecheck" / "results").glob("*.md"))
     assert len(saved) == 1
     assert oct(saved[0].stat().st_mode & 0o777) == "0o600"
@@ -295,3 +277,5 @@ def test_thoughts_of_self_harm_show_988_calmly_in_the_flow(assessor: Assessor, h
     assert "911" not in child.before  # not a crisis: a calm note, not the emergency block
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
