@@ -11,8 +11,6 @@ import contextlib
 import json
 import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from carecheck.core.sampling import random_answers
 from carecheck.load.loader import answers_from_text, builtin_folder
 from carecheck.output.formats import Format
 from carecheck.output.render import render_result
-from conftest import baseline_answers
+from conftest import baseline_answers, run_carecheck
 
 EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
@@ -181,9 +179,7 @@ def _assess_some(assessor: Assessor) -> None:
 @settings(FUZZ, max_examples=max(10, EXAMPLES // 15))
 @given(stdin=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
 def test_the_command_line_never_shows_a_traceback(stdin: bytes) -> None:
-    process = subprocess.run(
-        [sys.executable, "-m", "carecheck", "assess", "--format", "json"], input=stdin, capture_output=True, timeout=60
-    )
+    process = run_carecheck("assess", "--format", "json", stdin=stdin, timeout=60)
     assert process.returncode in (0, 2)
     assert b"Traceback" not in process.stderr
     assert b"\x1b" not in process.stderr

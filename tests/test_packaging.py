@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import baseline_answers
+from conftest import baseline_answers, run_carecheck
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,22 +51,9 @@ def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_pa
     empty = tmp_path / "empty"
     empty.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
-    process = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from carecheck.cli.app import main; main()",
-            "assess",
-            "--answers",
-            str(answers),
-            "--format",
-            "json",
-        ],
-        cwd=empty,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    installed = ("-c", "from carecheck.cli.app import main; main()")  # the console script's entry point
+    process = run_carecheck(
+        "assess", "--answers", str(answers), "--format", "json", cwd=empty, env=env, entry=installed
     )
     assert process.returncode == 0, process.stderr
     assert json.loads(process.stdout)["level"] == "outpatient"
@@ -78,5 +65,6 @@ def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_pa
         text=True,
         timeout=60,
     )
+    assert located.returncode == 0, located.stderr
     assert located.stdout.strip().startswith(str(target))
     assert list(empty.iterdir()) == []
