@@ -6,11 +6,15 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 import yaml
 
 from carecheck import Assessor
+from carecheck.api import load_questionnaire_only
+from carecheck.authoring.cases import run_case
 from carecheck.authoring.explain import explain_answers, report_dict, report_text
 from carecheck.authoring.template import answer_template
+from carecheck.core.errors import UsageError
 from carecheck.core.sampling import random_answers
 from conftest import baseline_answers, run_carecheck, with_alcohol
 
@@ -87,3 +91,42 @@ def test_a_filled_in_template_scores_without_warnings(assessor: Assessor) -> Non
     assert result.warnings == ()
     assert "# asked if 'alcohol' in substances" not in text  # conditions are part of each line's comment
     assert "audit_1:   # one of: 0, 1, 2, 3, 4; asked if 'alcohol' in substances" in text
+
+
+def test_a_template_quotes_choices_yaml_would_misread_and_keeps_titles_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "id: q\nversion: '1'\ntitle: Q\nsections:\n  - id: s\n    title: |\n      Two\n      lines\n"
+        "    items:\n      - id: smoker\n        type: choice\n        prompt: Do you smoke?\n"
+        "        choices: [{value: 'no', label: 'No'}, {value: 'yes', label: 'Yes'}, {value: unsure, label: "
+        "Unsure}]\n"
+    )
+    text = answer_template(load_questionnaire_only(str(path)))
+    assert "one of: 'no', 'yes', unsure" in text
+    assert "# --- Two lines ---" in text
+    assert yaml.safe_load(text) == {"id": None, "smoker": None}
+
+
+def test_carecheck_test_compares_errors_and_types_strictly(assessor: Assessor, tmp_path: Path) -> None:
+    def outcome(expect: dict[str, object], answers: dict[str, object] | None = None) -> tuple[str, ...]:
+        path = tmp_path / "case.yaml"
+        path.write_text(yaml.safe_dump({"name": "c", "answers": answers or baseline_answers(), "expect": expect}))
+        return run_case(assessor, path).differences
+
+    assert outcome({"urgent": 0}) == ("urgent: expected 0, got False",)
+    assert outcome({"modalities": ["cbt", 1]}) == ("modalities: expected ['1', 'cbt'], got []",)
+    bad = baseline_answers() | {"age": 5}
+    assert outcome({"error": {"kind": "invalid-answers"}}, bad) == ()
+    assert outcome({"error": {"kind": "something-else"}}, bad) == (
+        "error.kind: expected 'something-else', got 'invalid-answers'",
+    )
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(UsageError, match="not UTF-8"):
+        run_case(assessor, latin)
+
+
+def test_explain_shows_warnings(assessor: Assessor) -> None:
+    report = explain_answers(assessor, baseline_answers() | {"audit_1": 2})
+    assert "audit_1: ignored" in report_text(report)
+    assert report_dict(report)["warnings"][0].startswith("audit_1: ignored")

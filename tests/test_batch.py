@@ -14,8 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from carecheck import Assessor
 from carecheck.cli.batch import run_batch
+from carecheck.core.errors import AnswersError
 from carecheck.core.result import result_to_dict
 from carecheck.core.sampling import random_answers
 from carecheck.core.wording import safety_dict
@@ -220,3 +223,51 @@ def test_a_key_given_twice_is_refused_wherever_it_is_and_colons_in_text_are_only
     assert "'age' appears twice" in out[1]
     assert "'x' appears twice" in out[2]
     assert json.loads(out[3])["error"]["problems"][0]["item"] == "age"
+
+
+def test_lone_surrogates_are_refused_not_crashed_on(assessor: Assessor) -> None:
+    with pytest.raises(AnswersError) as caught:
+        assessor.assess(baseline_answers() | {"id": "\ud800"})
+    assert caught.value.problems[0].item == "id"
+    records = b"\n".join(json.dumps(baseline_answers() | {"id": n}).encode() for n in ("first", "\ud800", "third"))
+    process = run_carecheck("batch", "-", stdin=records + b"\n")
+    lines = process.stdout.decode().splitlines()
+    assert process.returncode == 1
+    assert [json.loads(line).get("id") for line in lines] == ["first", None, "third"]
+    assert b"Traceback" not in process.stderr
+
+
+def test_batch_drops_a_byte_order_mark_and_reports_a_line_that_is_not_utf8(assessor: Assessor) -> None:
+    good = json.dumps(baseline_answers() | {"id": "x"}).encode()
+    process = run_carecheck("batch", "-", stdin=b"\xef\xbb\xbf" + good + b"\n" + b'{"id": "caf\xe9"}\n')
+    assert process.returncode == 1, process.stderr
+    lines = [json.loads(line) for line in process.stdout.decode().splitlines()]
+    assert lines[0]["id"] == "x"
+    assert lines[1]["error"]["message"] == "line 2: the line is not UTF-8 text"
+    header = ",".join(["id", *baseline_answers()])
+    row = ",".join(["r1", *("[]" if v == [] else str(v).lower() for v in baseline_answers().values())])
+    csv_run = run_carecheck(
+        "batch", "-", "--input-format", "csv", stdin=b"\xef\xbb\xbf" + f"{header}\n{row}\n".encode()
+    )
+    assert csv_run.returncode == 0, csv_run.stdout + csv_run.stderr
+    assert json.loads(csv_run.stdout)["id"] == "r1"
+
+
+def test_csv_output_quotes_cells_that_hold_newlines() -> None:
+    process = run_carecheck("batch", "-", "--format", "csv", stdin=b'{"id": "a\\nb", "age": 5}\n')
+    assert process.returncode == 1, process.stderr
+    rows = list(csv.reader(io.StringIO(process.stdout.decode())))
+    assert len(rows) == 2
+    assert rows[1][0] == "a\nb"
+    assert "\n" in rows[1][-1]  # the error text lists each problem on its own line, inside one cell
+
+
+def test_csv_input_is_read_by_the_csv_rules_quotes_newlines_and_all() -> None:
+    answers = baseline_answers()
+    header = ",".join(["id", *answers])
+    cells = ",".join("[]" if v == [] else str(v).lower() for v in answers.values())
+    text = f'{header}\nr1 5",{cells}\n"multi\n\nline",{cells}\nr3,{cells}\n'
+    process = run_carecheck("batch", "-", "--input-format", "csv", stdin=text.encode())
+    assert process.returncode == 0, process.stderr
+    ids = [json.loads(line)["id"] for line in process.stdout.decode().splitlines()]
+    assert ids == ['r1 5"', "multi\n\nline", "r3"]

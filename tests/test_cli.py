@@ -236,3 +236,23 @@ def test_every_command_is_documented_in_the_readme() -> None:
     for name, group in groups.items():
         for command in group.registered_commands:
             assert f"carecheck {name} {command.name}" in readme, f"{name} {command.name}"
+
+
+def test_bare_names_are_built_ins_whatever_lies_in_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "level-of-care").mkdir()
+    (tmp_path / "self-assessment").write_text("not a questionnaire")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump(baseline_answers()))
+    process = run_carecheck("assess", "--answers", str(answers), "--format", "json", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert json.loads(process.stdout)["rules"]["id"] == "level-of-care"
+
+
+def test_error_objects_do_not_depend_on_the_order_of_keys(tmp_path: Path) -> None:
+    answers = baseline_answers() | {"phq_1": 1, "gad_2": 1, "zz": 1}
+    outputs = set()
+    for order in (list(answers), sorted(answers), sorted(answers, reverse=True)):
+        path = tmp_path / "a.json"
+        path.write_text(json.dumps({key: answers[key] for key in order}))
+        outputs.add(run_carecheck("assess", "--answers", str(path), "--format", "json", expect_exit=2).stdout)
+    assert len(outputs) == 1

@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from carecheck import Assessor
+from carecheck.cli.interview import Interview
+from carecheck.cli.terminal import PlainTerminal
 from carecheck.core.definitions import BooleanItem, ChoiceItem, MultiChoiceItem
 from conftest import baseline_answers, run_carecheck, spawn_carecheck, with_alcohol
 
@@ -279,3 +281,41 @@ def test_thoughts_of_self_harm_show_988_calmly_in_the_flow(assessor: Assessor, h
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+class Scripted:
+    """A terminal that types the given lines, then stops as Ctrl-D would."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = list(lines)
+        self.said: list[str] = []
+
+    def ask(self, prompt: str) -> str:
+        self.said.append(prompt)
+        if not self.lines:
+            raise EOFError
+        return self.lines.pop(0)
+
+    def say(self, text: str = "") -> None:
+        self.said.append(text)
+
+
+def test_typing_0_for_no_substances_gives_an_empty_list(assessor: Assessor) -> None:
+    start = {k: v for k, v in baseline_answers().items() if k != "substances"}
+    interview = Interview(assessor, Scripted(["0"]), start=start, only={"substances"}, review=False)
+    answers = interview.run()
+    assert answers["substances"] == []
+    assert assessor.assess(answers).screen_positive is False
+
+
+def test_the_conversation_goes_to_stderr_so_stdout_holds_only_the_result(capsys: pytest.CaptureFixture[str]) -> None:
+    PlainTerminal().say("Question 1 of about 40")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Question 1" in captured.err
+
+
+def test_a_non_ascii_digit_at_the_review_is_asked_again(assessor: Assessor) -> None:
+    terminal = Scripted(["²", ""])
+    Interview(assessor, terminal, start=baseline_answers() | {"pregnant": False}).run()
+    assert any("Please type a number from 1 to" in line for line in terminal.said)
