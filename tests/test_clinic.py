@@ -184,6 +184,7 @@ def test_the_text_result_shows_both_levels_after_crisis_help(desk: tuple[Path, d
         cwd=work,
         env=env,
     )
+    assert done.returncode == 0, done.stderr
     text = done.stdout
     assert text.index("988") < text.index("INTAKE FOR CLIENT C-3")
     assert "Computed by the screening: Inpatient or residential care" in text
