@@ -21,12 +21,14 @@ from conftest import baseline_answers, run_carecheck, with_alcohol
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 
 
+@pytest.mark.slow
 def test_the_shared_cases_pass_through_carecheck_test() -> None:
     process = run_carecheck("test", *map(str, CASES))
     assert process.returncode == 0, process.stdout
     assert process.stdout.splitlines()[-1] == f"{len(CASES)} passed, 0 failed"
 
 
+@pytest.mark.slow
 def test_a_case_with_a_wrong_expectation_fails_and_is_named(tmp_path: Path) -> None:
     case = yaml.safe_load(CASES[0].read_text())
     case["name"] = "deliberately-wrong"
@@ -42,6 +44,7 @@ def test_a_case_with_a_wrong_expectation_fails_and_is_named(tmp_path: Path) -> N
     assert process.stdout.splitlines()[-1] == "1 passed, 1 failed"
 
 
+@pytest.mark.slow
 def test_a_case_may_expect_any_subset_and_say_an_instrument_was_not_asked(tmp_path: Path) -> None:
     case = {
         "name": "subset",
@@ -69,6 +72,7 @@ def test_explain_traces_every_rule_and_why_the_level_won(assessor: Assessor) -> 
     assert "Rules that did not fire:" in text
 
 
+@pytest.mark.slow
 def test_explain_on_the_command_line_in_both_formats(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text(yaml.safe_dump(baseline_answers()))

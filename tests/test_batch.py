@@ -43,6 +43,7 @@ def batch_in_process(assessor: Assessor, text: str, **options: Any) -> tuple[lis
     return sink.getvalue().splitlines(), scored, failed
 
 
+@pytest.mark.slow
 def test_600_random_records_give_line_for_line_what_assess_gives_alone(assessor: Assessor, tmp_path: Path) -> None:
     answer_sets = records(assessor, 600)
     path = tmp_path / "records.jsonl"
@@ -61,6 +62,7 @@ def test_600_random_records_give_line_for_line_what_assess_gives_alone(assessor:
         assert line == result_json(assessor.assess(answers), assessor)
 
 
+@pytest.mark.slow
 def test_the_fast_writer_is_byte_identical_to_plain_json_dumps(assessor: Assessor) -> None:
     writer = JsonResultWriter(assessor)
     extra = [
@@ -78,6 +80,7 @@ def test_the_fast_writer_is_byte_identical_to_plain_json_dumps(assessor: Assesso
         assert writer.write(result) == expected
 
 
+@pytest.mark.slow
 def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp_path: Path) -> None:
     good = records(assessor, 4)
     lines = [
@@ -106,6 +109,7 @@ def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp
     assert "Traceback" not in process.stderr
 
 
+@pytest.mark.slow
 def test_all_good_records_exit_0_and_stdin_works(assessor: Assessor) -> None:
     text = "".join(json.dumps(a) + "\n" for a in records(assessor, 20))
     process = run_carecheck("batch", "-", stdin=text)
@@ -113,6 +117,7 @@ def test_all_good_records_exit_0_and_stdin_works(assessor: Assessor) -> None:
     assert len(process.stdout.splitlines()) == 20
 
 
+@pytest.mark.slow
 def test_two_jobs_give_the_same_output_as_one(assessor: Assessor, tmp_path: Path) -> None:
     answer_sets = records(assessor, 700, seed=3)
     lines = [json.dumps(a) for a in answer_sets]
@@ -126,6 +131,7 @@ def test_two_jobs_give_the_same_output_as_one(assessor: Assessor, tmp_path: Path
     assert len(two.stdout.splitlines()) == 700
 
 
+@pytest.mark.slow
 def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
     answer_sets = records(assessor, 30, seed=8)
     columns = ["id"] + [item.id for item in assessor.items]
@@ -150,6 +156,7 @@ def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
         assert row["error"] == ""
 
 
+@pytest.mark.slow
 def test_a_csv_header_with_an_unknown_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
     path.write_text("id,phq_1\nx,1\n")
@@ -158,6 +165,7 @@ def test_a_csv_header_with_an_unknown_column_is_refused(tmp_path: Path) -> None:
     assert "'phq_1' (did you mean 'phq9_1'?)" in process.stderr
 
 
+@pytest.mark.slow
 def test_results_stream_out_before_the_input_ends(assessor: Assessor) -> None:
     command = [sys.executable, *CARECHECK, "batch", "-"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for most users
@@ -185,6 +193,7 @@ def test_in_process_runs_count_what_they_scored(assessor: Assessor) -> None:
     assert InputFormat("csv") is InputFormat.CSV
 
 
+@pytest.mark.slow
 def test_output_to_a_file_is_private_and_complete(assessor: Assessor, tmp_path: Path) -> None:
     source = tmp_path / "records.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in records(assessor, 10)))
@@ -225,6 +234,7 @@ def test_a_key_given_twice_is_refused_wherever_it_is_and_colons_in_text_are_only
     assert json.loads(out[3])["error"]["problems"][0]["item"] == "age"
 
 
+@pytest.mark.slow
 def test_lone_surrogates_are_refused_not_crashed_on(assessor: Assessor) -> None:
     with pytest.raises(AnswersError) as caught:
         assessor.assess(baseline_answers() | {"id": "\ud800"})
@@ -237,6 +247,7 @@ def test_lone_surrogates_are_refused_not_crashed_on(assessor: Assessor) -> None:
     assert b"Traceback" not in process.stderr
 
 
+@pytest.mark.slow
 def test_batch_drops_a_byte_order_mark_and_reports_a_line_that_is_not_utf8(assessor: Assessor) -> None:
     good = json.dumps(baseline_answers() | {"id": "x"}).encode()
     process = run_carecheck("batch", "-", stdin=b"\xef\xbb\xbf" + good + b"\n" + b'{"id": "caf\xe9"}\n')
@@ -253,6 +264,7 @@ def test_batch_drops_a_byte_order_mark_and_reports_a_line_that_is_not_utf8(asses
     assert json.loads(csv_run.stdout)["id"] == "r1"
 
 
+@pytest.mark.slow
 def test_csv_output_quotes_cells_that_hold_newlines() -> None:
     process = run_carecheck("batch", "-", "--format", "csv", stdin=b'{"id": "a\\nb", "age": 5}\n')
     assert process.returncode == 1, process.stderr
@@ -262,6 +274,7 @@ def test_csv_output_quotes_cells_that_hold_newlines() -> None:
     assert "\n" in rows[1][-1]  # the error text lists each problem on its own line, inside one cell
 
 
+@pytest.mark.slow
 def test_csv_input_is_read_by_the_csv_rules_quotes_newlines_and_all() -> None:
     answers = baseline_answers()
     header = ",".join(["id", *answers])

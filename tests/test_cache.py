@@ -100,6 +100,7 @@ def test_the_cache_holds_definitions_not_answers(cache_home: Path) -> None:
         assert all(Path(name).suffix == ".yaml" for name, _digest in files)
 
 
+@pytest.mark.slow
 def test_a_run_with_cached_definitions_imports_no_pydantic(cache_home: Path) -> None:
     """The start-up bar (issue #6) rests on this: a cached run never builds the pydantic models."""
     answers = Path(__file__).resolve().parent.parent / "examples" / "weekend-drinker.yaml"

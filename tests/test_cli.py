@@ -27,6 +27,7 @@ def assert_no_traceback(process: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in process.stderr + process.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_the_shared_cases_agree_with_the_policy(case: Path, tmp_path: Path) -> None:
     spec = yaml.safe_load(case.read_text())
@@ -43,6 +44,7 @@ def test_the_shared_cases_agree_with_the_policy(case: Path, tmp_path: Path) -> N
     assert sorted(got["modalities"]) == sorted(expect["modalities"])
 
 
+@pytest.mark.slow
 def test_json_has_the_contract_keys_and_nothing_else_on_stdout(tmp_path: Path) -> None:
     process = run_carecheck("assess", "--answers", str(write(tmp_path, with_alcohol(17))), "--format", "json")
     assert process.returncode == 0, process.stderr
@@ -67,6 +69,7 @@ def test_json_has_the_contract_keys_and_nothing_else_on_stdout(tmp_path: Path) -
     assert set(result["questionnaire"]) == set(result["rules"]) == {"id", "version", "sha256"}
 
 
+@pytest.mark.slow
 def test_the_same_answers_twice_give_byte_identical_json(tmp_path: Path) -> None:
     path = write(tmp_path, with_alcohol(25, id="same"))
     first = run_carecheck("assess", "--answers", str(path), "--format", "json")
@@ -75,6 +78,7 @@ def test_the_same_answers_twice_give_byte_identical_json(tmp_path: Path) -> None
     assert first.stdout == second.stdout
 
 
+@pytest.mark.slow
 def test_piped_stdin_is_the_answer_file_and_dash_reads_it_too(tmp_path: Path) -> None:
     text = json.dumps(baseline_answers())
     piped = run_carecheck("assess", "--format", "json", stdin=text)
@@ -84,6 +88,7 @@ def test_piped_stdin_is_the_answer_file_and_dash_reads_it_too(tmp_path: Path) ->
     assert json.loads(piped.stdout)["screen_positive"] is False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "args", "named"),
     [
@@ -108,6 +113,7 @@ def test_bad_answers_exit_2_naming_the_item_or_line(
     assert_no_traceback(process)
 
 
+@pytest.mark.slow
 def test_with_json_an_answer_error_is_also_an_error_object_on_stdout(tmp_path: Path) -> None:
     path = write(tmp_path, baseline_answers() | {"phq9_3": 7, "id": "r1"})
     process = run_carecheck("assess", "--answers", str(path), "--format", "json")
@@ -118,11 +124,13 @@ def test_with_json_an_answer_error_is_also_an_error_object_on_stdout(tmp_path: P
     assert error["error"]["problems"] == [{"item": "phq9_3", "message": "must be one of 0, 1, 2, 3, got 7"}]
 
 
+@pytest.mark.slow
 def test_unknown_options_and_formats_exit_2(tmp_path: Path) -> None:
     assert run_carecheck("assess", "--format", "pdf").returncode == 2
     assert run_carecheck("assess", "--colour").returncode == 2
 
 
+@pytest.mark.slow
 def test_debug_shows_a_traceback_without_local_values(tmp_path: Path) -> None:
     path = write(tmp_path, baseline_answers() | {"phq9_3": 7})
     process = run_carecheck("assess", "--answers", str(path), "--debug")
@@ -131,6 +139,7 @@ def test_debug_shows_a_traceback_without_local_values(tmp_path: Path) -> None:
     assert "locals" not in process.stderr.lower()
 
 
+@pytest.mark.slow
 def test_warnings_go_to_stderr_and_name_no_values(tmp_path: Path) -> None:
     path = write(tmp_path, baseline_answers() | {"audit_1": 3})
     process = run_carecheck("assess", "--answers", str(path), "--format", "json")
@@ -140,6 +149,7 @@ def test_warnings_go_to_stderr_and_name_no_values(tmp_path: Path) -> None:
     assert json.loads(process.stdout)["warnings"][0].startswith("audit_1: ignored")
 
 
+@pytest.mark.slow
 def test_output_is_written_atomically_and_privately(tmp_path: Path) -> None:
     target = tmp_path / "result.md"
     process = run_carecheck(
@@ -152,6 +162,7 @@ def test_output_is_written_atomically_and_privately(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml", "result.md"]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_an_installed_style_run_from_an_empty_folder_finds_the_builtins(tmp_path: Path) -> None:
     answers = write(tmp_path, baseline_answers())
     empty = tmp_path / "empty"
@@ -161,6 +172,7 @@ def test_an_installed_style_run_from_an_empty_folder_finds_the_builtins(tmp_path
     assert list(empty.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
 def test_crisis_help_comes_first_in_every_format(tmp_path: Path, fmt: str) -> None:
     answers = baseline_answers() | {"asq_1": True, "asq_5": True}
@@ -175,6 +187,7 @@ def test_crisis_help_comes_first_in_every_format(tmp_path: Path, fmt: str) -> No
             assert first_988 < out.index(later)
 
 
+@pytest.mark.slow
 def test_no_color_and_non_terminals_get_plain_text(tmp_path: Path) -> None:
     answers = write(tmp_path, baseline_answers() | {"asq_1": True, "asq_5": True})
     process = run_carecheck("assess", "--answers", str(answers), env={"NO_COLOR": "1"})
@@ -182,6 +195,7 @@ def test_no_color_and_non_terminals_get_plain_text(tmp_path: Path) -> None:
     assert "\x1b" not in process.stdout
 
 
+@pytest.mark.slow
 def test_validate_passes_on_the_shipped_files() -> None:
     process = run_carecheck("validate")
     assert process.returncode == 0, process.stdout + process.stderr
@@ -189,6 +203,7 @@ def test_validate_passes_on_the_shipped_files() -> None:
     assert "level-of-care" in process.stdout
 
 
+@pytest.mark.slow
 def test_validate_exits_3_naming_file_and_line_of_an_unknown_item(tmp_path: Path) -> None:
     rules = builtin_folder("rules") / "level-of-care.yaml"
     text = rules.read_text().replace('when: "psychosis"', 'when: "psychosys"', 1)
@@ -203,6 +218,7 @@ def test_validate_exits_3_naming_file_and_line_of_an_unknown_item(tmp_path: Path
     assert_no_traceback(process)
 
 
+@pytest.mark.slow
 def test_assess_with_a_broken_rule_set_exits_3(tmp_path: Path) -> None:
     bad = tmp_path / "mine.yaml"
     bad.write_text("id: mine\n")
@@ -212,6 +228,7 @@ def test_assess_with_a_broken_rule_set_exits_3(tmp_path: Path) -> None:
     assert_no_traceback(process)
 
 
+@pytest.mark.slow
 def test_version_and_help_work() -> None:
     version = run_carecheck("--version")
     assert version.returncode == 0
@@ -238,6 +255,7 @@ def test_every_command_is_documented_in_the_readme() -> None:
             assert f"carecheck {name} {command.name}" in readme, f"{name} {command.name}"
 
 
+@pytest.mark.slow
 def test_bare_names_are_built_ins_whatever_lies_in_the_current_folder(tmp_path: Path) -> None:
     (tmp_path / "level-of-care").mkdir()
     (tmp_path / "self-assessment").write_text("not a questionnaire")
@@ -248,6 +266,7 @@ def test_bare_names_are_built_ins_whatever_lies_in_the_current_folder(tmp_path: 
     assert json.loads(process.stdout)["rules"]["id"] == "level-of-care"
 
 
+@pytest.mark.slow
 def test_error_objects_do_not_depend_on_the_order_of_keys(tmp_path: Path) -> None:
     answers = baseline_answers() | {"phq_1": 1, "gad_2": 1, "zz": 1}
     outputs = set()

@@ -30,6 +30,7 @@ def answer_file(folder: Path, answers: dict[str, Any], name: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     first_answers = answer_file(work, drinking(ciwa=12, clinician_note="Tremor at rest."), "first.yaml")
@@ -119,6 +120,7 @@ def test_intake_override_list_export_compare_delete(desk: tuple[Path, dict[str, 
     assert stat.S_IMODE(Path(env["CARECHECK_DB"]).stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_an_export_to_a_file_is_private(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(ciwa=9), "a.yaml")
@@ -134,6 +136,7 @@ def test_an_export_to_a_file_is_private(desk: tuple[Path, dict[str, str]]) -> No
     assert out.read_text().startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "fault"),
     [
@@ -157,6 +160,7 @@ def test_a_faulty_override_exits_2_and_stores_nothing(
     assert listed.returncode == 2 or json.loads(listed.stdout) == []
 
 
+@pytest.mark.slow
 def test_missing_clinician_items_are_named(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     answers = drinking(ciwa=3)
@@ -168,6 +172,7 @@ def test_missing_clinician_items_are_named(desk: tuple[Path, dict[str, str]]) ->
     assert "intoxicated" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_text_result_shows_both_levels_after_crisis_help(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(ciwa=20), "a.yaml")
@@ -192,6 +197,7 @@ def test_the_text_result_shows_both_levels_after_crisis_help(desk: tuple[Path, d
     assert "Reason: Detox bed tomorrow." in text
 
 
+@pytest.mark.slow
 def test_reading_commands_on_a_missing_database_say_how_to_start(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     done = run_carecheck("records", "list", cwd=work, env=env)
@@ -200,6 +206,7 @@ def test_reading_commands_on_a_missing_database_say_how_to_start(desk: tuple[Pat
     assert not Path(env["CARECHECK_DB"]).exists()
 
 
+@pytest.mark.slow
 def test_delete_without_a_terminal_needs_yes(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(), "a.yaml")
@@ -216,6 +223,7 @@ def spawn(env: dict[str, str], cwd: Path, *args: str) -> pexpect.spawn:
     return spawn_carecheck(*args, env={**env, "NO_COLOR": "1"}, cwd=cwd, dimensions=(40, 100))
 
 
+@pytest.mark.slow
 def test_at_a_terminal_the_counselor_is_asked_to_accept_or_override(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(ciwa=12), "a.yaml")
@@ -249,6 +257,7 @@ def test_at_a_terminal_the_counselor_is_asked_to_accept_or_override(desk: tuple[
     assert saved["computed_level"] == "php"
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_the_override_question_keeps_the_answers_in_a_draft(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(ciwa=12), "a.yaml")
@@ -265,6 +274,7 @@ def test_ctrl_c_at_the_override_question_keeps_the_answers_in_a_draft(desk: tupl
     assert json.loads(run_carecheck("records", "list", "-f", "json", cwd=work, env=env, expect_exit=0).stdout) == []
 
 
+@pytest.mark.slow
 def test_a_self_assessment_file_plus_the_clinician_items_asked_then_resumed(desk: tuple[Path, dict[str, str]]) -> None:
     """A counselor takes the client's own answer file, is asked only the clinician items, stops, and carries on."""
     work, env = desk
@@ -300,6 +310,7 @@ def test_a_self_assessment_file_plus_the_clinician_items_asked_then_resumed(desk
     assert (saved["client"], saved["computed_level"], saved["override"]) == ("C-8", "php", None)
 
 
+@pytest.mark.slow
 def test_when_the_output_cannot_be_written_the_stored_record_is_named(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(ciwa=12), "a.yaml")
@@ -315,6 +326,7 @@ def test_when_the_output_cannot_be_written_the_stored_record_is_named(desk: tupl
     assert not (Path(env["XDG_DATA_HOME"]) / "carecheck" / "drafts").exists()
 
 
+@pytest.mark.slow
 def test_a_database_that_cannot_be_used_fails_before_any_question(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     child = spawn(env, work, "intake", "--client", "C-1", "--db", str(work.parent))
@@ -325,6 +337,7 @@ def test_a_database_that_cannot_be_used_fails_before_any_question(desk: tuple[Pa
     assert "Question" not in child.before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("typed", ["²", "٣", "-1", "abc", "1" * 19])
 def test_a_record_id_is_ascii_digits(desk: tuple[Path, dict[str, str]], typed: str) -> None:
     work, env = desk
@@ -335,6 +348,7 @@ def test_a_record_id_is_ascii_digits(desk: tuple[Path, dict[str, str]], typed: s
     assert "is not a record id" in done.stderr
 
 
+@pytest.mark.slow
 def test_records_show_is_plain_text_not_markdown(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(ciwa=12, clinician_note="Tremor | sweating."), "a.yaml")
@@ -359,6 +373,7 @@ def test_records_show_is_plain_text_not_markdown(desk: tuple[Path, dict[str, str
     assert "**" not in shown
 
 
+@pytest.mark.slow
 def test_a_too_long_reason_at_the_prompt_is_asked_again(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     path = answer_file(work, drinking(ciwa=12), "a.yaml")
@@ -376,6 +391,7 @@ def test_a_too_long_reason_at_the_prompt_is_asked_again(desk: tuple[Path, dict[s
     assert json.loads((work.parent / "o.json").read_text())["override"]["reason"] == "Lives alone."
 
 
+@pytest.mark.slow
 def test_ask_missing_also_offers_the_withdrawal_scores_the_file_left_out(desk: tuple[Path, dict[str, str]]) -> None:
     work, env = desk
     own = drinking(pregnant=False)  # a drinker's file with the observations but no CIWA-Ar total

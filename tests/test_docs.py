@@ -37,6 +37,7 @@ def run_documented(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return run_carecheck(*words[1:], cwd=cwd, timeout=300)
 
 
+@pytest.mark.slow
 def test_every_command_of_the_worked_example_succeeds(example: Path) -> None:
     commands = [line for body in blocks("sh") for line in body.splitlines() if line.startswith("carecheck ")]
     assert len(commands) == 6
@@ -55,6 +56,7 @@ def test_the_reference_tables_name_every_command() -> None:
         assert f"`carecheck {command}" in text
 
 
+@pytest.mark.slow
 def test_the_documented_mistake_is_caught_by_verify_and_confirmed_by_assess(example: Path) -> None:
     rules = example / "clinic-rules.yaml"
     text = rules.read_text()
@@ -71,6 +73,7 @@ def test_the_documented_mistake_is_caught_by_verify_and_confirmed_by_assess(exam
     assert '"level":"iop"' in confirmed.stdout
 
 
+@pytest.mark.slow
 def test_a_questionnaire_alone_gives_a_template_and_an_answers_schema(example: Path) -> None:
     template = run_documented("carecheck template --questionnaire quick-screen.yaml", example)
     assert template.returncode == 0, template.stderr

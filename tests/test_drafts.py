@@ -84,6 +84,7 @@ def test_a_relative_data_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> Non
     assert drafts.data_base().is_absolute()
 
 
+@pytest.mark.slow
 def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path, data_home: Path) -> None:
     rules = tmp_path / "custom-rules.yaml"
     text = (builtin_folder("rules") / "level-of-care.yaml").read_text()
@@ -116,6 +117,7 @@ def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path, data_hom
     assert json.loads(out.read_text())["rules"]["version"] == "9.9.9"
 
 
+@pytest.mark.slow
 def test_answers_typed_are_kept_when_the_result_cannot_be_written(tmp_path: Path, data_home: Path) -> None:
     partial = {k: v for k, v in baseline_answers().items() if k != "readiness"}
     path = tmp_path / "partial.yaml"
@@ -140,6 +142,7 @@ def test_answers_typed_are_kept_when_the_result_cannot_be_written(tmp_path: Path
     assert kept["answers"]["readiness"] == 7
 
 
+@pytest.mark.slow
 def test_a_draft_named_without_resume_is_resumed(data_home: Path) -> None:
     draft = drafts.save_draft({"age": 33}, "substances", None, None, draft_id="named-draft")
     child = spawn_carecheck("assess", "--draft", draft.id, env={"XDG_DATA_HOME": str(data_home)})

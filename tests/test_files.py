@@ -81,6 +81,7 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_old_file(
     assert target.read_text() == "kept"
 
 
+@pytest.mark.slow
 def test_the_command_line_reports_an_unwritable_output_without_a_traceback(tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(baseline_answers()))
@@ -92,6 +93,7 @@ def test_the_command_line_reports_an_unwritable_output_without_a_traceback(tmp_p
     assert "Traceback" not in process.stderr
 
 
+@pytest.mark.slow
 def test_nothing_is_written_to_the_current_folder_unless_asked(tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(baseline_answers()))

@@ -14,6 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ values = st.recursive(
 keys = st.one_of(st.sampled_from([*ITEM_IDS, "id"]), st.text(max_size=12))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(changes=st.dictionaries(keys, values, max_size=12), drop=st.lists(st.sampled_from(ITEM_IDS), max_size=5))
 def test_any_answers_give_a_result_or_a_list_of_problems(changes: dict[str, Any], drop: list[str]) -> None:
@@ -69,6 +71,7 @@ def test_any_answers_give_a_result_or_a_list_of_problems(changes: dict[str, Any]
         assert "\x1b" not in out
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_mutated_answer_files_parse_or_fail_with_a_message(data: st.DataObject) -> None:
@@ -136,6 +139,7 @@ RULES_TEXT = (builtin_folder("rules") / "level-of-care.yaml").read_text()
 RULE_LINES = RULES_TEXT.splitlines()
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(20, EXAMPLES // 4))
 @given(data=st.data())
 def test_mutated_rule_sets_load_or_fail_with_file_and_line(data: st.DataObject, tmp_path_factory: Any) -> None:
@@ -176,6 +180,7 @@ def _assess_some(assessor: Assessor) -> None:
         assert generated.decide(values) == assessor.decide_by_closures(values)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(10, EXAMPLES // 15))
 @given(stdin=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
 def test_the_command_line_never_shows_a_traceback(stdin: bytes) -> None:

@@ -62,6 +62,7 @@ def json_from_file(assessor_args: list[str], answers: dict[str, Any], tmp_path: 
     return process.stdout
 
 
+@pytest.mark.slow
 def test_answer_go_back_change_review_and_finish(assessor: Assessor, home: dict[str, str], tmp_path: Path) -> None:
     final = with_alcohol(18, use_days=12)
     order = asked_in_order(assessor, final)
@@ -91,6 +92,7 @@ def test_answer_go_back_change_review_and_finish(assessor: Assessor, home: dict[
     assert out.read_text() == json_from_file([], final, tmp_path)
 
 
+@pytest.mark.slow
 def test_branching_follows_the_answers(assessor: Assessor, home: dict[str, str]) -> None:
     child = spawn(home)
     child.expect_exact(PROMPT)
@@ -106,6 +108,7 @@ def test_branching_follows_the_answers(assessor: Assessor, home: dict[str, str])
     assert child.exitstatus == 130
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
     assessor: Assessor, home: dict[str, str], tmp_path: Path
 ) -> None:
@@ -142,6 +145,7 @@ def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
     assert not drafts[0].exists()  # a finished draft is deleted
 
 
+@pytest.mark.slow
 def test_an_urgent_answer_shows_crisis_help_before_the_next_question(assessor: Assessor, home: dict[str, str]) -> None:
     final = baseline_answers() | {"asq_1": True, "asq_5": True}
     order = asked_in_order(assessor, final)
@@ -160,6 +164,7 @@ def test_an_urgent_answer_shows_crisis_help_before_the_next_question(assessor: A
     assert child.exitstatus == 130
 
 
+@pytest.mark.slow
 def test_ask_missing_refuses_out_of_range_and_accepts_a_valid_answer(home: dict[str, str], tmp_path: Path) -> None:
     partial = baseline_answers()
     del partial["readiness"]
@@ -179,6 +184,7 @@ def test_ask_missing_refuses_out_of_range_and_accepts_a_valid_answer(home: dict[
     assert child.exitstatus == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_an_ask_missing_prompt_exits_130_and_says_where(home: dict[str, str], tmp_path: Path) -> None:
     partial = baseline_answers()
     del partial["readiness"]
@@ -196,6 +202,7 @@ def test_ctrl_c_at_an_ask_missing_prompt_exits_130_and_says_where(home: dict[str
     assert saved["position"] == "readiness"
 
 
+@pytest.mark.slow
 def test_no_input_never_asks_even_in_a_terminal(home: dict[str, str]) -> None:
     child = spawn(home, "--no-input")
     child.expect(pexpect.EOF)
@@ -204,6 +211,7 @@ def test_no_input_never_asks_even_in_a_terminal(home: dict[str, str]) -> None:
     assert "--no-input" in child.before
 
 
+@pytest.mark.slow
 def test_piped_stdin_with_missing_answers_exits_2_at_once_listing_them() -> None:
     partial = {k: v for k, v in baseline_answers().items() if k not in ("readiness", "support")}
     process = run_carecheck("assess", "--ask-missing", "--answers", "-", stdin=json.dumps(partial))
@@ -212,6 +220,7 @@ def test_piped_stdin_with_missing_answers_exits_2_at_once_listing_them() -> None
     assert "support: is missing" in process.stderr
 
 
+@pytest.mark.slow
 def test_ask_missing_says_why_an_invalid_answer_is_asked_again(home: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "partial.yaml"
     path.write_text(yaml.safe_dump(baseline_answers() | {"readiness": 35}))
@@ -227,6 +236,7 @@ def test_ask_missing_says_why_an_invalid_answer_is_asked_again(home: dict[str, s
     assert child.exitstatus == 0
 
 
+@pytest.mark.slow
 def test_drafts_can_be_listed_and_deleted(home: dict[str, str]) -> None:
     child = spawn(home)
     child.expect_exact(PROMPT)
@@ -247,6 +257,7 @@ def test_drafts_can_be_listed_and_deleted(home: dict[str, str]) -> None:
     assert drafts() == ""
 
 
+@pytest.mark.slow
 def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], tmp_path: Path) -> None:
     partial = baseline_answers()
     del partial["hours_available"]
@@ -267,6 +278,7 @@ def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], 
     assert saved[0].read_text().startswith("# Your carecheck screening result")
 
 
+@pytest.mark.slow
 def test_thoughts_of_self_harm_show_988_calmly_in_the_flow(assessor: Assessor, home: dict[str, str]) -> None:
     final = baseline_answers() | {"phq9_9": 1}
     order = asked_in_order(assessor, final)

@@ -29,6 +29,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("carecheck-*.whl"))
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_every_definition_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = [p.relative_to(ROOT).as_posix() for p in (ROOT / "questionnaires").rglob("*.yaml")]
@@ -38,6 +39,7 @@ def test_the_wheel_ships_every_definition_file(wheel: Path) -> None:
         assert f"carecheck/{relative}" in names
 
 
+@pytest.mark.slow
 def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

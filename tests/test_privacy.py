@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import baseline_answers, run_carecheck, with_alcohol
@@ -30,6 +31,7 @@ def carecheck_offline(*args: str, stdin: str = "") -> subprocess.CompletedProces
     return run_carecheck(*args, stdin=stdin, entry=("-c", NO_NETWORK))
 
 
+@pytest.mark.slow
 def test_no_command_opens_a_socket(tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(with_alcohol(30, id="x")))
@@ -45,6 +47,7 @@ def test_no_command_opens_a_socket(tmp_path: Path) -> None:
     assert [run.returncode for run in runs] == [0, 0, 0, 0, 0, 0, 2]  # only the missing answer file is refused
 
 
+@pytest.mark.slow
 def test_an_error_message_quotes_only_the_faulty_items_own_value(tmp_path: Path) -> None:
     answers = baseline_answers() | {"id": "client-4471", "age": 7, "hours_available": 77, "readiness": 3}
     path = tmp_path / "a.yaml"
@@ -56,6 +59,7 @@ def test_an_error_message_quotes_only_the_faulty_items_own_value(tmp_path: Path)
         assert other not in process.stderr
 
 
+@pytest.mark.slow
 def test_warnings_name_items_not_values(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text(yaml.safe_dump(baseline_answers() | {"dast_1": True, "audit_3": 4}))
@@ -66,6 +70,7 @@ def test_warnings_name_items_not_values(tmp_path: Path) -> None:
     assert not any("True" in line or ": 4" in line for line in warnings)
 
 
+@pytest.mark.slow
 def test_escape_sequences_in_messages_never_reach_the_terminal_raw(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text(json.dumps(baseline_answers() | {"\x1b]0;owned\x07": 1, "housing": "\x1b[2Jgone"}))
