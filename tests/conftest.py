@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,12 @@ def run_carecheck(
     return process
 
 
+def _hear_ctrl_c() -> None:
+    # A suite started in the background (nohup, some CI runners) ignores SIGINT, and children inherit that;
+    # the tests that press Ctrl-C need the child to hear it, as it would at a person's terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn_carecheck(
     *args: str,
     env: Mapping[str, str] | None = None,
@@ -92,6 +99,7 @@ def spawn_carecheck(
         encoding="utf-8",
         timeout=timeout,
         dimensions=dimensions,
+        preexec_fn=_hear_ctrl_c,
     )
     child.delaybeforesend = None  # pexpect's default sleeps 50 ms before every send: a third of the suite's time
     return child
