@@ -1,11 +1,17 @@
-"""Shared fixtures: one compiled assessor for the built-in definitions, and a screen-negative baseline to vary."""
+"""Shared fixtures: one compiled assessor, a screen-negative baseline to vary, and the installed command run."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import tempfile
-from typing import Any
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, overload
 
+import pexpect
 import pytest
 
 # Tests, and the carecheck processes they start, keep their definitions cache out of the user's home.
@@ -14,6 +20,89 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="carecheck-test-cache-")
 from carecheck import Assessor, load_assessor
 
 _ASSESSOR = load_assessor()
+
+# How the installed command is started: the same interpreter, so the tests see the package they import.
+CARECHECK = ("-m", "carecheck")
+
+
+@overload
+def run_carecheck(
+    *args: str,
+    stdin: str = "",
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    entry: Sequence[str] = CARECHECK,
+    expect_exit: int | None = None,
+) -> subprocess.CompletedProcess[str]: ...
+
+
+@overload
+def run_carecheck(
+    *args: str,
+    stdin: bytes,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    entry: Sequence[str] = CARECHECK,
+    expect_exit: int | None = None,
+) -> subprocess.CompletedProcess[bytes]: ...
+
+
+def run_carecheck(
+    *args: str,
+    stdin: str | bytes = "",
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    entry: Sequence[str] = CARECHECK,
+    expect_exit: int | None = None,
+) -> subprocess.CompletedProcess[str] | subprocess.CompletedProcess[bytes]:
+    """Run `carecheck ARGS` to the end: text in gives text out, bytes in gives bytes out; `env` adds to ours.
+
+    With `expect_exit`, a different exit code fails the test at once, showing what the command wrote to stderr.
+    """
+    process = subprocess.run(
+        [sys.executable, *entry, *args],
+        input=stdin,
+        capture_output=True,
+        text=isinstance(stdin, str),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
+    if expect_exit is not None:
+        assert process.returncode == expect_exit, process.stderr
+    return process
+
+
+def _hear_ctrl_c() -> None:
+    # A suite started in the background (nohup, some CI runners) ignores SIGINT, and children inherit that;
+    # the tests that press Ctrl-C need the child to hear it, as it would at a person's terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def spawn_carecheck(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    dimensions: tuple[int, int] = (24, 80),
+    timeout: float = 30,
+) -> pexpect.spawn:
+    """Start `carecheck ARGS` in a pseudo-terminal, as a person would; `env` adds to ours."""
+    child = pexpect.spawn(
+        sys.executable,
+        [*CARECHECK, *args],
+        env={**os.environ, **(env or {})},
+        cwd=None if cwd is None else str(cwd),
+        encoding="utf-8",
+        timeout=timeout,
+        dimensions=dimensions,
+        preexec_fn=_hear_ctrl_c,
+    )
+    child.delaybeforesend = None  # pexpect's default sleeps 50 ms before every send: a third of the suite's time
+    return child
 
 
 def baseline_answers() -> dict[str, Any]:

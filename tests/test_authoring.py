@@ -4,33 +4,31 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from carecheck import Assessor
+from carecheck.api import load_questionnaire_only
+from carecheck.authoring.cases import run_case
 from carecheck.authoring.explain import explain_answers, report_dict, report_text
 from carecheck.authoring.template import answer_template
+from carecheck.core.errors import UsageError
 from carecheck.core.sampling import random_answers
-from conftest import baseline_answers, with_alcohol
+from conftest import baseline_answers, run_carecheck, with_alcohol
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 
 
-def carecheck(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecheck", *args], input=stdin, capture_output=True, text=True, timeout=120
-    )
-
-
+@pytest.mark.slow
 def test_the_shared_cases_pass_through_carecheck_test() -> None:
-    process = carecheck("test", *map(str, CASES))
+    process = run_carecheck("test", *map(str, CASES))
     assert process.returncode == 0, process.stdout
     assert process.stdout.splitlines()[-1] == f"{len(CASES)} passed, 0 failed"
 
 
+@pytest.mark.slow
 def test_a_case_with_a_wrong_expectation_fails_and_is_named(tmp_path: Path) -> None:
     case = yaml.safe_load(CASES[0].read_text())
     case["name"] = "deliberately-wrong"
@@ -38,7 +36,7 @@ def test_a_case_with_a_wrong_expectation_fails_and_is_named(tmp_path: Path) -> N
     case["expect"]["modalities"] = ["cbt"]
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(yaml.safe_dump(case))
-    process = carecheck("test", str(CASES[1]), str(wrong))
+    process = run_carecheck("test", str(CASES[1]), str(wrong))
     assert process.returncode == 1
     assert "FAIL  deliberately-wrong" in process.stdout
     assert "level: expected 'outpatient', got 'inpatient'" in process.stdout
@@ -46,6 +44,7 @@ def test_a_case_with_a_wrong_expectation_fails_and_is_named(tmp_path: Path) -> N
     assert process.stdout.splitlines()[-1] == "1 passed, 1 failed"
 
 
+@pytest.mark.slow
 def test_a_case_may_expect_any_subset_and_say_an_instrument_was_not_asked(tmp_path: Path) -> None:
     case = {
         "name": "subset",
@@ -54,7 +53,7 @@ def test_a_case_may_expect_any_subset_and_say_an_instrument_was_not_asked(tmp_pa
     }
     path = tmp_path / "subset.yaml"
     path.write_text(yaml.safe_dump(case))
-    assert carecheck("test", str(path)).returncode == 0
+    assert run_carecheck("test", str(path)).returncode == 0
 
 
 def test_explain_traces_every_rule_and_why_the_level_won(assessor: Assessor) -> None:
@@ -73,13 +72,15 @@ def test_explain_traces_every_rule_and_why_the_level_won(assessor: Assessor) -> 
     assert "Rules that did not fire:" in text
 
 
+@pytest.mark.slow
 def test_explain_on_the_command_line_in_both_formats(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text(yaml.safe_dump(baseline_answers()))
-    text = carecheck("explain", "--answers", str(path))
+    text = run_carecheck("explain", "--answers", str(path))
     assert text.returncode == 0
     assert "No placement rule fired" in text.stdout
-    complete = carecheck("explain", "--answers", str(path), "--format", "json")
+    complete = run_carecheck("explain", "--answers", str(path), "--format", "json")
+    assert complete.returncode == 0, complete.stderr
     assert len(json.loads(complete.stdout)["rules"]) == 22
 
 
@@ -94,3 +95,42 @@ def test_a_filled_in_template_scores_without_warnings(assessor: Assessor) -> Non
     assert result.warnings == ()
     assert "# asked if 'alcohol' in substances" not in text  # conditions are part of each line's comment
     assert "audit_1:   # one of 0, 1, 2, 3, 4; asked if 'alcohol' in substances" in text
+
+
+def test_a_template_quotes_choices_yaml_would_misread_and_keeps_titles_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "id: q\nversion: '1'\ntitle: Q\nsections:\n  - id: s\n    title: |\n      Two\n      lines\n"
+        "    items:\n      - id: smoker\n        type: choice\n        prompt: Do you smoke?\n"
+        "        choices: [{value: 'no', label: 'No'}, {value: 'yes', label: 'Yes'}, {value: unsure, label: "
+        "Unsure}]\n"
+    )
+    text = answer_template(load_questionnaire_only(str(path)))
+    assert "one of 'no', 'yes', unsure" in text
+    assert "# --- Two lines ---" in text
+    assert yaml.safe_load(text) == {"id": None, "smoker": None}
+
+
+def test_carecheck_test_compares_errors_and_types_strictly(assessor: Assessor, tmp_path: Path) -> None:
+    def outcome(expect: dict[str, object], answers: dict[str, object] | None = None) -> tuple[str, ...]:
+        path = tmp_path / "case.yaml"
+        path.write_text(yaml.safe_dump({"name": "c", "answers": answers or baseline_answers(), "expect": expect}))
+        return run_case(assessor, path).differences
+
+    assert outcome({"urgent": 0}) == ("urgent: expected 0, got False",)
+    assert outcome({"modalities": ["cbt", 1]}) == ("modalities: expected ['1', 'cbt'], got []",)
+    bad = baseline_answers() | {"age": 5}
+    assert outcome({"error": {"kind": "invalid-answers"}}, bad) == ()
+    assert outcome({"error": {"kind": "something-else"}}, bad) == (
+        "error.kind: expected 'something-else', got 'invalid-answers'",
+    )
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(UsageError, match="not UTF-8"):
+        run_case(assessor, latin)
+
+
+def test_explain_shows_warnings(assessor: Assessor) -> None:
+    report = explain_answers(assessor, baseline_answers() | {"audit_1": 2})
+    assert "audit_1: ignored" in report_text(report)
+    assert report_dict(report)["warnings"][0].startswith("audit_1: ignored")

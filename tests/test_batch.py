@@ -14,8 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from carecheck import Assessor
 from carecheck.cli.batch import run_batch
+from carecheck.core.errors import AnswersError
 from carecheck.core.result import result_to_dict
 from carecheck.core.sampling import random_answers
 from carecheck.core.wording import safety_dict
@@ -23,18 +26,12 @@ from carecheck.output.formats import BatchInput as InputFormat
 from carecheck.output.formats import BatchOutput as OutputFormat
 from carecheck.output.jsonresult import JsonResultWriter
 from carecheck.output.render import result_json
-from conftest import baseline_answers
+from conftest import CARECHECK, baseline_answers, run_carecheck
 
 
 def records(assessor: Assessor, count: int, seed: int = 11) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     return [random_answers(assessor, rng, f"r{n}") for n in range(count)]
-
-
-def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecheck", *args], input=stdin, capture_output=True, text=True, timeout=300
-    )
 
 
 def batch_in_process(assessor: Assessor, text: str, **options: Any) -> tuple[list[str], int, int]:
@@ -46,23 +43,26 @@ def batch_in_process(assessor: Assessor, text: str, **options: Any) -> tuple[lis
     return sink.getvalue().splitlines(), scored, failed
 
 
+@pytest.mark.slow
 def test_600_random_records_give_line_for_line_what_assess_gives_alone(assessor: Assessor, tmp_path: Path) -> None:
     answer_sets = records(assessor, 600)
     path = tmp_path / "records.jsonl"
     path.write_text("".join(json.dumps(a) + "\n" for a in answer_sets))
-    process = run("batch", str(path))
+    process = run_carecheck("batch", str(path))
     assert process.returncode == 0, process.stderr
     lines = process.stdout.splitlines()
     assert len(lines) == 600
     for answers, line in zip(answer_sets[:25], lines[:25], strict=True):
         one = tmp_path / "one.json"
         one.write_text(json.dumps(answers))
-        alone = run("assess", "--answers", str(one), "--format", "json")
+        alone = run_carecheck("assess", "--answers", str(one), "--format", "json")
+        assert alone.returncode == 0, alone.stderr
         assert alone.stdout == line + "\n"
     for answers, line in zip(answer_sets, lines, strict=True):  # the rest in process: the same code as assess
         assert line == result_json(assessor.assess(answers), assessor)
 
 
+@pytest.mark.slow
 def test_the_fast_writer_is_byte_identical_to_plain_json_dumps(assessor: Assessor) -> None:
     writer = JsonResultWriter(assessor)
     extra = [
@@ -80,6 +80,7 @@ def test_the_fast_writer_is_byte_identical_to_plain_json_dumps(assessor: Assesso
         assert writer.write(result) == expected
 
 
+@pytest.mark.slow
 def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp_path: Path) -> None:
     good = records(assessor, 4)
     lines = [
@@ -94,7 +95,7 @@ def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp
     ]
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    process = run("batch", str(path))
+    process = run_carecheck("batch", str(path))
     assert process.returncode == 1
     out = [json.loads(line) for line in process.stdout.splitlines()]
     assert len(out) == 7  # the blank line is skipped, every other line answered
@@ -108,26 +109,29 @@ def test_bad_records_come_back_as_error_objects_in_place(assessor: Assessor, tmp
     assert "Traceback" not in process.stderr
 
 
+@pytest.mark.slow
 def test_all_good_records_exit_0_and_stdin_works(assessor: Assessor) -> None:
     text = "".join(json.dumps(a) + "\n" for a in records(assessor, 20))
-    process = run("batch", "-", stdin=text)
+    process = run_carecheck("batch", "-", stdin=text)
     assert process.returncode == 0
     assert len(process.stdout.splitlines()) == 20
 
 
+@pytest.mark.slow
 def test_two_jobs_give_the_same_output_as_one(assessor: Assessor, tmp_path: Path) -> None:
     answer_sets = records(assessor, 700, seed=3)
     lines = [json.dumps(a) for a in answer_sets]
     lines[350] = "{broken"
     path = tmp_path / "records.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    one = run("batch", str(path), "--jobs", "1")
-    two = run("batch", str(path), "--jobs", "2")
+    one = run_carecheck("batch", str(path), "--jobs", "1")
+    two = run_carecheck("batch", str(path), "--jobs", "2")
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout
     assert len(two.stdout.splitlines()) == 700
 
 
+@pytest.mark.slow
 def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
     answer_sets = records(assessor, 30, seed=8)
     columns = ["id"] + [item.id for item in assessor.items]
@@ -139,7 +143,7 @@ def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
             writer.writerow(
                 {k: ("[]" if v == [] else ";".join(v)) if isinstance(v, list) else v for k, v in answers.items()}
             )
-    process = run("batch", str(path), "--input-format", "csv", "--format", "csv")
+    process = run_carecheck("batch", str(path), "--input-format", "csv", "--format", "csv")
     assert process.returncode == 0, process.stdout[-500:]
     rows = list(csv.DictReader(io.StringIO(process.stdout)))
     assert len(rows) == 30
@@ -152,16 +156,18 @@ def test_csv_in_and_csv_out(assessor: Assessor, tmp_path: Path) -> None:
         assert row["error"] == ""
 
 
+@pytest.mark.slow
 def test_a_csv_header_with_an_unknown_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
     path.write_text("id,phq_1\nx,1\n")
-    process = run("batch", str(path), "--input-format", "csv")
+    process = run_carecheck("batch", str(path), "--input-format", "csv")
     assert process.returncode == 2
     assert "'phq_1' (did you mean 'phq9_1'?)" in process.stderr
 
 
+@pytest.mark.slow
 def test_results_stream_out_before_the_input_ends(assessor: Assessor) -> None:
-    command = [sys.executable, "-m", "carecheck", "batch", "-"]
+    command = [sys.executable, *CARECHECK, "batch", "-"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for most users
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     with subprocess.Popen(command, env=env, **pipes) as process:  # type: ignore[call-overload]
@@ -187,11 +193,12 @@ def test_in_process_runs_count_what_they_scored(assessor: Assessor) -> None:
     assert InputFormat("csv") is InputFormat.CSV
 
 
+@pytest.mark.slow
 def test_output_to_a_file_is_private_and_complete(assessor: Assessor, tmp_path: Path) -> None:
     source = tmp_path / "records.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in records(assessor, 10)))
     target = tmp_path / "out.jsonl"
-    process = run("batch", str(source), "--output", str(target))
+    process = run_carecheck("batch", str(source), "--output", str(target))
     assert process.returncode == 0
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert len(target.read_text().splitlines()) == 10
@@ -225,3 +232,55 @@ def test_a_key_given_twice_is_refused_wherever_it_is_and_colons_in_text_are_only
     assert "'age' appears twice" in out[1]
     assert "'x' appears twice" in out[2]
     assert json.loads(out[3])["error"]["problems"][0]["item"] == "age"
+
+
+@pytest.mark.slow
+def test_lone_surrogates_are_refused_not_crashed_on(assessor: Assessor) -> None:
+    with pytest.raises(AnswersError) as caught:
+        assessor.assess(baseline_answers() | {"id": "\ud800"})
+    assert caught.value.problems[0].item == "id"
+    records = b"\n".join(json.dumps(baseline_answers() | {"id": n}).encode() for n in ("first", "\ud800", "third"))
+    process = run_carecheck("batch", "-", stdin=records + b"\n")
+    lines = process.stdout.decode().splitlines()
+    assert process.returncode == 1
+    assert [json.loads(line).get("id") for line in lines] == ["first", None, "third"]
+    assert b"Traceback" not in process.stderr
+
+
+@pytest.mark.slow
+def test_batch_drops_a_byte_order_mark_and_reports_a_line_that_is_not_utf8(assessor: Assessor) -> None:
+    good = json.dumps(baseline_answers() | {"id": "x"}).encode()
+    process = run_carecheck("batch", "-", stdin=b"\xef\xbb\xbf" + good + b"\n" + b'{"id": "caf\xe9"}\n')
+    assert process.returncode == 1, process.stderr
+    lines = [json.loads(line) for line in process.stdout.decode().splitlines()]
+    assert lines[0]["id"] == "x"
+    assert lines[1]["error"]["message"] == "line 2: the line is not UTF-8 text"
+    header = ",".join(["id", *baseline_answers()])
+    row = ",".join(["r1", *("[]" if v == [] else str(v).lower() for v in baseline_answers().values())])
+    csv_run = run_carecheck(
+        "batch", "-", "--input-format", "csv", stdin=b"\xef\xbb\xbf" + f"{header}\n{row}\n".encode()
+    )
+    assert csv_run.returncode == 0, csv_run.stdout + csv_run.stderr
+    assert json.loads(csv_run.stdout)["id"] == "r1"
+
+
+@pytest.mark.slow
+def test_csv_output_quotes_cells_that_hold_newlines() -> None:
+    process = run_carecheck("batch", "-", "--format", "csv", stdin=b'{"id": "a\\nb", "age": 5}\n')
+    assert process.returncode == 1, process.stderr
+    rows = list(csv.reader(io.StringIO(process.stdout.decode())))
+    assert len(rows) == 2
+    assert rows[1][0] == "a\nb"
+    assert "\n" in rows[1][-1]  # the error text lists each problem on its own line, inside one cell
+
+
+@pytest.mark.slow
+def test_csv_input_is_read_by_the_csv_rules_quotes_newlines_and_all() -> None:
+    answers = baseline_answers()
+    header = ",".join(["id", *answers])
+    cells = ",".join("[]" if v == [] else str(v).lower() for v in answers.values())
+    text = f'{header}\nr1 5",{cells}\n"multi\n\nline",{cells}\nr3,{cells}\n'
+    process = run_carecheck("batch", "-", "--input-format", "csv", stdin=text.encode())
+    assert process.returncode == 0, process.stderr
+    ids = [json.loads(line)["id"] for line in process.stdout.decode().splitlines()]
+    assert ids == ['r1 5"', "multi\n\nline", "r3"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import pickle
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from carecheck import load_assessor
 from carecheck.load.cache import cache_folder, cached
 from carecheck.load.loader import builtin_folder
+from conftest import CARECHECK, run_carecheck
 
 
 @pytest.fixture
@@ -101,14 +100,17 @@ def test_the_cache_holds_definitions_not_answers(cache_home: Path) -> None:
         assert all(Path(name).suffix == ".yaml" for name, _digest in files)
 
 
+@pytest.mark.slow
 def test_a_run_with_cached_definitions_imports_no_pydantic(cache_home: Path) -> None:
     """The start-up bar (issue #6) rests on this: a cached run never builds the pydantic models."""
     answers = Path(__file__).resolve().parent.parent / "examples" / "weekend-drinker.yaml"
-    command = [sys.executable, "-X", "importtime", "-m", "carecheck", "assess", "--answers", str(answers)]
+    importtime = ("-X", "importtime", *CARECHECK)
     heavy = {"pydantic._internal._model_construction", "pydantic.types", "carecheck.load.models"}
 
     def imported() -> set[str]:
-        process = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, check=True)
+        process = run_carecheck(
+            "assess", "--answers", str(answers), "--format", "json", entry=importtime, expect_exit=0
+        )
         return {line.rsplit("|", 1)[1].strip() for line in process.stderr.splitlines() if line.startswith("import ")}
 
     assert heavy <= imported()  # the first run reads the files and fills the cache

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +12,9 @@ import pytest
 import yaml
 
 from carecheck.load.loader import builtin_folder
-from conftest import baseline_answers, with_alcohol
+from conftest import baseline_answers, run_carecheck, with_alcohol
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
-
-
-def run(*args: str, stdin: str | None = None, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecheck", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **env},
-        timeout=60,
-    )
 
 
 def write(tmp_path: Path, answers: dict[str, Any] | str, name: str = "answers.yaml") -> Path:
@@ -41,10 +27,11 @@ def assert_no_traceback(process: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in process.stderr + process.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_the_shared_cases_agree_with_the_policy(case: Path, tmp_path: Path) -> None:
     spec = yaml.safe_load(case.read_text())
-    process = run("assess", "--answers", str(write(tmp_path, spec["answers"])), "--format", "json")
+    process = run_carecheck("assess", "--answers", str(write(tmp_path, spec["answers"])), "--format", "json")
     assert process.returncode == 0, process.stderr
     got = json.loads(process.stdout)
     expect = spec["expect"]
@@ -57,8 +44,10 @@ def test_the_shared_cases_agree_with_the_policy(case: Path, tmp_path: Path) -> N
     assert sorted(got["modalities"]) == sorted(expect["modalities"])
 
 
+@pytest.mark.slow
 def test_json_has_the_contract_keys_and_nothing_else_on_stdout(tmp_path: Path) -> None:
-    process = run("assess", "--answers", str(write(tmp_path, with_alcohol(17))), "--format", "json")
+    process = run_carecheck("assess", "--answers", str(write(tmp_path, with_alcohol(17))), "--format", "json")
+    assert process.returncode == 0, process.stderr
     result = json.loads(process.stdout)
     assert {
         "schema_version",
@@ -80,23 +69,26 @@ def test_json_has_the_contract_keys_and_nothing_else_on_stdout(tmp_path: Path) -
     assert set(result["questionnaire"]) == set(result["rules"]) == {"id", "version", "sha256"}
 
 
+@pytest.mark.slow
 def test_the_same_answers_twice_give_byte_identical_json(tmp_path: Path) -> None:
     path = write(tmp_path, with_alcohol(25, id="same"))
-    first = run("assess", "--answers", str(path), "--format", "json")
-    second = run("assess", "--answers", str(path), "--format", "json")
-    assert first.returncode == 0
+    first = run_carecheck("assess", "--answers", str(path), "--format", "json")
+    second = run_carecheck("assess", "--answers", str(path), "--format", "json")
+    assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout
 
 
+@pytest.mark.slow
 def test_piped_stdin_is_the_answer_file_and_dash_reads_it_too(tmp_path: Path) -> None:
     text = json.dumps(baseline_answers())
-    piped = run("assess", "--format", "json", stdin=text)
-    dashed = run("assess", "--answers", "-", "--format", "json", stdin=text)
+    piped = run_carecheck("assess", "--format", "json", stdin=text)
+    dashed = run_carecheck("assess", "--answers", "-", "--format", "json", stdin=text)
     assert piped.returncode == dashed.returncode == 0
     assert piped.stdout == dashed.stdout
     assert json.loads(piped.stdout)["screen_positive"] is False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "args", "named"),
     [
@@ -114,16 +106,17 @@ def test_bad_answers_exit_2_naming_the_item_or_line(
     tmp_path: Path, content: dict[str, Any] | str | None, args: tuple[str, ...], named: str
 ) -> None:
     path = tmp_path / "answers.yaml" if content is None else write(tmp_path, content)
-    process = run("assess", "--answers", str(path), *args)
+    process = run_carecheck("assess", "--answers", str(path), *args)
     assert process.returncode == 2
     assert named in process.stderr
     assert process.stdout == ""
     assert_no_traceback(process)
 
 
+@pytest.mark.slow
 def test_with_json_an_answer_error_is_also_an_error_object_on_stdout(tmp_path: Path) -> None:
     path = write(tmp_path, baseline_answers() | {"phq9_3": 7, "id": "r1"})
-    process = run("assess", "--answers", str(path), "--format", "json")
+    process = run_carecheck("assess", "--answers", str(path), "--format", "json")
     assert process.returncode == 2
     error = json.loads(process.stdout)
     assert error["id"] == "r1"
@@ -131,31 +124,35 @@ def test_with_json_an_answer_error_is_also_an_error_object_on_stdout(tmp_path: P
     assert error["error"]["problems"] == [{"item": "phq9_3", "message": "must be one of 0, 1, 2, 3, got 7"}]
 
 
+@pytest.mark.slow
 def test_unknown_options_and_formats_exit_2(tmp_path: Path) -> None:
-    assert run("assess", "--format", "pdf").returncode == 2
-    assert run("assess", "--colour").returncode == 2
+    assert run_carecheck("assess", "--format", "pdf").returncode == 2
+    assert run_carecheck("assess", "--colour").returncode == 2
 
 
+@pytest.mark.slow
 def test_debug_shows_a_traceback_without_local_values(tmp_path: Path) -> None:
     path = write(tmp_path, baseline_answers() | {"phq9_3": 7})
-    process = run("assess", "--answers", str(path), "--debug")
+    process = run_carecheck("assess", "--answers", str(path), "--debug")
     assert process.returncode == 2
     assert "Traceback" in process.stderr
     assert "locals" not in process.stderr.lower()
 
 
+@pytest.mark.slow
 def test_warnings_go_to_stderr_and_name_no_values(tmp_path: Path) -> None:
     path = write(tmp_path, baseline_answers() | {"audit_1": 3})
-    process = run("assess", "--answers", str(path), "--format", "json")
+    process = run_carecheck("assess", "--answers", str(path), "--format", "json")
     assert process.returncode == 0
     assert "warning: audit_1: ignored" in process.stderr
     assert "3" not in process.stderr.split("warning:")[1].split("ignored")[0]
     assert json.loads(process.stdout)["warnings"][0].startswith("audit_1: ignored")
 
 
+@pytest.mark.slow
 def test_output_is_written_atomically_and_privately(tmp_path: Path) -> None:
     target = tmp_path / "result.md"
-    process = run(
+    process = run_carecheck(
         "assess", "--answers", str(write(tmp_path, with_alcohol(9))), "--format", "markdown", "--output", str(target)
     )
     assert process.returncode == 0
@@ -165,19 +162,21 @@ def test_output_is_written_atomically_and_privately(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml", "result.md"]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_an_installed_style_run_from_an_empty_folder_finds_the_builtins(tmp_path: Path) -> None:
     answers = write(tmp_path, baseline_answers())
     empty = tmp_path / "empty"
     empty.mkdir()
-    process = run("assess", "--answers", str(answers), "--format", "json", cwd=empty)
+    process = run_carecheck("assess", "--answers", str(answers), "--format", "json", cwd=empty)
     assert process.returncode == 0, process.stderr
     assert list(empty.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
 def test_crisis_help_comes_first_in_every_format(tmp_path: Path, fmt: str) -> None:
     answers = baseline_answers() | {"asq_1": True, "asq_5": True}
-    process = run("assess", "--answers", str(write(tmp_path, answers)), "--format", fmt)
+    process = run_carecheck("assess", "--answers", str(write(tmp_path, answers)), "--format", fmt)
     assert process.returncode == 0
     out = process.stdout
     first_988 = out.index("988")
@@ -188,26 +187,30 @@ def test_crisis_help_comes_first_in_every_format(tmp_path: Path, fmt: str) -> No
             assert first_988 < out.index(later)
 
 
+@pytest.mark.slow
 def test_no_color_and_non_terminals_get_plain_text(tmp_path: Path) -> None:
     answers = write(tmp_path, baseline_answers() | {"asq_1": True, "asq_5": True})
-    process = run("assess", "--answers", str(answers), NO_COLOR="1")
+    process = run_carecheck("assess", "--answers", str(answers), env={"NO_COLOR": "1"})
+    assert process.returncode == 0, process.stderr
     assert "\x1b" not in process.stdout
 
 
+@pytest.mark.slow
 def test_validate_passes_on_the_shipped_files() -> None:
-    process = run("validate")
+    process = run_carecheck("validate")
     assert process.returncode == 0, process.stdout + process.stderr
     assert "ok: " in process.stdout
     assert "level-of-care" in process.stdout
 
 
+@pytest.mark.slow
 def test_validate_exits_3_naming_file_and_line_of_an_unknown_item(tmp_path: Path) -> None:
     rules = builtin_folder("rules") / "level-of-care.yaml"
     text = rules.read_text().replace('when: "psychosis"', 'when: "psychosys"', 1)
     bad = tmp_path / "mine.yaml"
     bad.write_text(text)
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "psychosys" in row)
-    process = run("validate", str(bad))
+    process = run_carecheck("validate", str(bad))
     assert process.returncode == 3
     assert f"mine.yaml:{line}: in `psychosys` (column 1): unknown name 'psychosys' (did you mean 'psychosis'?)" in (
         process.stdout
@@ -215,18 +218,22 @@ def test_validate_exits_3_naming_file_and_line_of_an_unknown_item(tmp_path: Path
     assert_no_traceback(process)
 
 
+@pytest.mark.slow
 def test_assess_with_a_broken_rule_set_exits_3(tmp_path: Path) -> None:
     bad = tmp_path / "mine.yaml"
     bad.write_text("id: mine\n")
-    process = run("assess", "--rules", str(bad), stdin=json.dumps(baseline_answers()))
+    process = run_carecheck("assess", "--rules", str(bad), stdin=json.dumps(baseline_answers()))
     assert process.returncode == 3
     assert "mine.yaml" in process.stderr
     assert_no_traceback(process)
 
 
+@pytest.mark.slow
 def test_version_and_help_work() -> None:
-    assert run("--version").stdout.startswith("carecheck ")
-    helped = run("assess", "--help")
+    version = run_carecheck("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("carecheck ")
+    helped = run_carecheck("assess", "--help")
     assert helped.returncode == 0
     assert "--answers" in helped.stdout
 
@@ -246,3 +253,25 @@ def test_every_command_is_documented_in_the_readme() -> None:
     for name, group in groups.items():
         for command in group.registered_commands:
             assert f"carecheck {name} {command.name}" in readme, f"{name} {command.name}"
+
+
+@pytest.mark.slow
+def test_bare_names_are_built_ins_whatever_lies_in_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "level-of-care").mkdir()
+    (tmp_path / "self-assessment").write_text("not a questionnaire")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump(baseline_answers()))
+    process = run_carecheck("assess", "--answers", str(answers), "--format", "json", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert json.loads(process.stdout)["rules"]["id"] == "level-of-care"
+
+
+@pytest.mark.slow
+def test_error_objects_do_not_depend_on_the_order_of_keys(tmp_path: Path) -> None:
+    answers = baseline_answers() | {"phq_1": 1, "gad_2": 1, "zz": 1}
+    outputs = set()
+    for order in (list(answers), sorted(answers), sorted(answers, reverse=True)):
+        path = tmp_path / "a.json"
+        path.write_text(json.dumps({key: answers[key] for key in order}))
+        outputs.add(run_carecheck("assess", "--answers", str(path), "--format", "json", expect_exit=2).stdout)
+    assert len(outputs) == 1

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,6 +34,7 @@ def test_random_answer_sets_are_checked_and_decided_alike(assessor: Assessor) ->
         assert generated.decide(checked) == outcome
 
 
+@pytest.mark.slow
 @FUZZ
 @given(changes=st.dictionaries(keys, values, max_size=12), drop=st.lists(st.sampled_from(ITEM_IDS), max_size=5))
 def test_any_answers_take_the_fast_check_only_when_the_full_check_agrees(
@@ -53,6 +55,7 @@ def test_any_answers_take_the_fast_check_only_when_the_full_check_agrees(
     assert generated.decide(checked) == outcome
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_any_answers_given_as_checked_values_are_decided_alike(data: st.DataObject) -> None:
@@ -135,6 +138,7 @@ CONDITIONS = st.recursive(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(source=CONDITIONS, envs=st.lists(ENVIRONMENTS, max_size=6))
 def test_generated_conditions_have_the_closures_values(source: str, envs: list[dict[str, Any]]) -> None:
@@ -158,6 +162,7 @@ def test_generated_conditions_have_the_closures_values(source: str, envs: list[d
             assert bool(as_test(env)) is bool(expected), compiled.source
 
 
+@pytest.mark.slow
 def test_an_assessor_generates_code_only_once_it_serves_many_answer_sets(assessor: Assessor) -> None:
     fresh = Assessor(assessor.questionnaire, assessor.rules)
     rng = random.Random(23)

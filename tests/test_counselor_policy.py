@@ -122,6 +122,7 @@ def test_the_intake_asks_every_self_assessment_item_first(intake: Assessor) -> N
     ]
 
 
+@pytest.mark.slow
 def test_the_intake_policy_keeps_its_invariants(intake: Assessor) -> None:
     report = verify(intake, samples=400, seed=3)
     assert report.passed, report

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import run_carecheck
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
@@ -29,20 +30,20 @@ def example(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_documented(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a `carecheck ...` line as the document shows it."""
     words = shlex.split(command)
     assert words[0] == "carecheck"
-    return subprocess.run(
-        [sys.executable, "-m", "carecheck", *words[1:]], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
+    return run_carecheck(*words[1:], cwd=cwd, timeout=300)
 
 
+@pytest.mark.slow
 def test_every_command_of_the_worked_example_succeeds(example: Path) -> None:
     commands = [line for body in blocks("sh") for line in body.splitlines() if line.startswith("carecheck ")]
     assert len(commands) == 6
     outputs = {}
     for command in commands:
-        process = run(command, example)
+        process = run_documented(command, example)
         assert process.returncode == 0, f"{command}\n{process.stdout}\n{process.stderr}"
         outputs[command.split()[1]] = process.stdout
     assert "2 passed, 0 failed" in outputs["test"]
@@ -55,25 +56,28 @@ def test_the_reference_tables_name_every_command() -> None:
         assert f"`carecheck {command}" in text
 
 
+@pytest.mark.slow
 def test_the_documented_mistake_is_caught_by_verify_and_confirmed_by_assess(example: Path) -> None:
     rules = example / "clinic-rules.yaml"
     text = rules.read_text()
     unsafe_rule = '  - id: not-safe\n    when: "feel_safe == false"\n    level: inpatient'
     assert unsafe_rule in text
     rules.write_text(text.replace(unsafe_rule, unsafe_rule.replace("level: inpatient", "level: iop")))
-    checked = run("carecheck verify --rules clinic-rules.yaml --samples 500", example)
+    checked = run_documented("carecheck verify --rules clinic-rules.yaml --samples 500", example)
     assert checked.returncode == 1
     assert "Invariant unsafe-is-inpatient-and-urgent does not hold" in checked.stdout
     assert "{drinks_per_week: 0, feel_safe: false}" in checked.stdout
     (example / "shown.yaml").write_text("{drinks_per_week: 0, feel_safe: false}\n")
-    confirmed = run("carecheck assess --answers shown.yaml --rules clinic-rules.yaml --format json", example)
+    confirmed = run_documented("carecheck assess --answers shown.yaml --rules clinic-rules.yaml --format json", example)
+    assert confirmed.returncode == 0, confirmed.stderr
     assert '"level":"iop"' in confirmed.stdout
 
 
+@pytest.mark.slow
 def test_a_questionnaire_alone_gives_a_template_and_an_answers_schema(example: Path) -> None:
-    template = run("carecheck template --questionnaire quick-screen.yaml", example)
+    template = run_documented("carecheck template --questionnaire quick-screen.yaml", example)
     assert template.returncode == 0, template.stderr
     assert "feel_safe:   # true or false" in template.stdout
-    schema = run("carecheck schema answers --questionnaire quick-screen.yaml", example)
+    schema = run_documented("carecheck schema answers --questionnaire quick-screen.yaml", example)
     assert schema.returncode == 0, schema.stderr
     assert "drinks_per_week" in schema.stdout

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
+import pexpect
 import pytest
+import yaml
 
 from carecheck.core.errors import UsageError
+from carecheck.load.loader import builtin_folder
 from carecheck.store import drafts, files
 from carecheck.store.drafts import find_draft, list_drafts, save_draft
+from conftest import baseline_answers, spawn_carecheck
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +82,74 @@ def test_a_counselor_resumes_only_the_same_clients_intake() -> None:
 def test_a_relative_data_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", "relative/data")
     assert drafts.data_base().is_absolute()
+
+
+@pytest.mark.slow
+def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path, data_home: Path) -> None:
+    rules = tmp_path / "custom-rules.yaml"
+    text = (builtin_folder("rules") / "level-of-care.yaml").read_text()
+    rules.write_text(text.replace('version: "1.0.0"', 'version: "9.9.9"', 1))
+    env = {"XDG_DATA_HOME": str(data_home)}
+    # a relative --rules path: the draft must keep it absolute
+    child = spawn_carecheck("assess", "--rules", rules.name, env=env, cwd=tmp_path)
+    child.expect_exact("> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    draft_path = next((data_home / "carecheck" / "drafts").glob("*.json"))
+    draft = json.loads(draft_path.read_text())
+    assert draft["rules"] == str(rules.resolve())  # absolute, so a resume from elsewhere finds it
+    draft["answers"] = {k: v for k, v in baseline_answers().items() if k != "readiness"} | {"pregnant": False}
+    draft_path.write_text(json.dumps(draft))
+
+    out = tmp_path / "result.json"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    child = spawn_carecheck("assess", "--resume", "--format", "json", "--output", str(out), env=env, cwd=elsewhere)
+    child.expect_exact("> ")
+    child.sendline("8")
+    child.expect_exact("press Enter to see your result: ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert json.loads(out.read_text())["rules"]["version"] == "9.9.9"
+
+
+@pytest.mark.slow
+def test_answers_typed_are_kept_when_the_result_cannot_be_written(tmp_path: Path, data_home: Path) -> None:
+    partial = {k: v for k, v in baseline_answers().items() if k != "readiness"}
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(partial))
+    unwritable = tmp_path / "no" / "such" / "folder" / "r.md"
+    child = spawn_carecheck(
+        "assess",
+        "--answers",
+        str(path),
+        "--ask-missing",
+        "--output",
+        str(unwritable),
+        env={"XDG_DATA_HOME": str(data_home)},
+    )
+    child.expect_exact("> ")
+    child.sendline("7")
+    child.expect_exact("Your answers are kept in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    kept = json.loads(next((data_home / "carecheck" / "drafts").glob("*.json")).read_text())
+    assert kept["answers"]["readiness"] == 7
+
+
+@pytest.mark.slow
+def test_a_draft_named_without_resume_is_resumed(data_home: Path) -> None:
+    draft = drafts.save_draft({"age": 33}, "substances", None, None, draft_id="named-draft")
+    child = spawn_carecheck("assess", "--draft", draft.id, env={"XDG_DATA_HOME": str(data_home)})
+    child.expect_exact("Carrying on from your answers")
+    child.expect_exact("> ")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert [p.stem for p in (data_home / "carecheck" / "drafts").glob("*.json")] == ["named-draft"]

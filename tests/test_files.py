@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import yaml
 
 from carecheck.store import files
 from carecheck.store.files import WriteError, private_writer, write_private
-from conftest import baseline_answers
+from conftest import baseline_answers, run_carecheck
 
 
 def test_a_write_is_private_and_replaces_the_old_file_whole(tmp_path: Path) -> None:
@@ -83,36 +81,24 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_old_file(
     assert target.read_text() == "kept"
 
 
+@pytest.mark.slow
 def test_the_command_line_reports_an_unwritable_output_without_a_traceback(tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(baseline_answers()))
-    process = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "carecheck",
-            "assess",
-            "--answers",
-            str(answers),
-            "--output",
-            str(tmp_path / "no" / "such" / "folder" / "out.md"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    process = run_carecheck(
+        "assess", "--answers", str(answers), "--output", str(tmp_path / "no" / "such" / "folder" / "out.md")
     )
     assert process.returncode == 2
     assert "cannot write here" in process.stderr
     assert "Traceback" not in process.stderr
 
 
+@pytest.mark.slow
 def test_nothing_is_written_to_the_current_folder_unless_asked(tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(baseline_answers()))
     work = tmp_path / "work"
     work.mkdir()
     for args in (["assess", "--answers", str(answers)], ["validate"], ["batch", "-"]):
-        subprocess.run(
-            [sys.executable, "-m", "carecheck", *args], cwd=work, input="", capture_output=True, timeout=60, check=False
-        )
+        run_carecheck(*args, cwd=work, expect_exit=0)
     assert list(work.iterdir()) == []

@@ -11,11 +11,10 @@ import contextlib
 import json
 import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +25,7 @@ from carecheck.core.sampling import random_answers
 from carecheck.load.loader import answers_from_text, builtin_folder
 from carecheck.output.formats import Format
 from carecheck.output.render import render_result
-from conftest import baseline_answers
+from conftest import baseline_answers, run_carecheck
 
 EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
@@ -54,6 +53,7 @@ values = st.recursive(
 keys = st.one_of(st.sampled_from([*ITEM_IDS, "id"]), st.text(max_size=12))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(changes=st.dictionaries(keys, values, max_size=12), drop=st.lists(st.sampled_from(ITEM_IDS), max_size=5))
 def test_any_answers_give_a_result_or_a_list_of_problems(changes: dict[str, Any], drop: list[str]) -> None:
@@ -71,6 +71,7 @@ def test_any_answers_give_a_result_or_a_list_of_problems(changes: dict[str, Any]
         assert "\x1b" not in out
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_mutated_answer_files_parse_or_fail_with_a_message(data: st.DataObject) -> None:
@@ -138,6 +139,7 @@ RULES_TEXT = (builtin_folder("rules") / "level-of-care.yaml").read_text()
 RULE_LINES = RULES_TEXT.splitlines()
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(20, EXAMPLES // 4))
 @given(data=st.data())
 def test_mutated_rule_sets_load_or_fail_with_file_and_line(data: st.DataObject, tmp_path_factory: Any) -> None:
@@ -178,12 +180,11 @@ def _assess_some(assessor: Assessor) -> None:
         assert generated.decide(values) == assessor.decide_by_closures(values)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(10, EXAMPLES // 15))
 @given(stdin=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
 def test_the_command_line_never_shows_a_traceback(stdin: bytes) -> None:
-    process = subprocess.run(
-        [sys.executable, "-m", "carecheck", "assess", "--format", "json"], input=stdin, capture_output=True, timeout=60
-    )
+    process = run_carecheck("assess", "--format", "json", stdin=stdin, timeout=60)
     assert process.returncode in (0, 2)
     assert b"Traceback" not in process.stderr
     assert b"\x1b" not in process.stderr

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +12,10 @@ import pytest
 import yaml
 
 from carecheck import Assessor
+from carecheck.cli.interview import Interview
+from carecheck.cli.terminal import PlainTerminal
 from carecheck.core.definitions import BooleanItem, ChoiceItem, MultiChoiceItem
-from conftest import baseline_answers, with_alcohol
+from conftest import baseline_answers, run_carecheck, spawn_carecheck, with_alcohol
 
 PROMPT = "> "
 REVIEW = "press Enter to see your result: "
@@ -27,9 +27,7 @@ def home(tmp_path: Path) -> dict[str, str]:
 
 
 def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
-    return pexpect.spawn(
-        sys.executable, ["-m", "carecheck", "assess", *args], env=env, encoding="utf-8", timeout=30, dimensions=(40, 60)
-    )
+    return spawn_carecheck("assess", *args, env=env, dimensions=(40, 60))
 
 
 def typed(assessor: Assessor, item_id: str, value: Any) -> str:
@@ -59,16 +57,12 @@ def answer_all(child: pexpect.spawn, assessor: Assessor, answers: dict[str, Any]
 def json_from_file(assessor_args: list[str], answers: dict[str, Any], tmp_path: Path) -> str:
     path = tmp_path / "same.yaml"
     path.write_text(yaml.safe_dump(answers))
-    process = subprocess.run(
-        [sys.executable, "-m", "carecheck", "assess", "--answers", str(path), "--format", "json", *assessor_args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    process = run_carecheck("assess", "--answers", str(path), "--format", "json", *assessor_args)
     assert process.returncode == 0, process.stderr
     return process.stdout
 
 
+@pytest.mark.slow
 def test_answer_go_back_change_review_and_finish(assessor: Assessor, home: dict[str, str], tmp_path: Path) -> None:
     final = with_alcohol(18, use_days=12)
     order = asked_in_order(assessor, final)
@@ -98,6 +92,7 @@ def test_answer_go_back_change_review_and_finish(assessor: Assessor, home: dict[
     assert out.read_text() == json_from_file([], final, tmp_path)
 
 
+@pytest.mark.slow
 def test_branching_follows_the_answers(assessor: Assessor, home: dict[str, str]) -> None:
     child = spawn(home)
     child.expect_exact(PROMPT)
@@ -109,8 +104,11 @@ def test_branching_follows_the_answers(assessor: Assessor, home: dict[str, str])
     child.expect_exact(PROMPT)
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
     assessor: Assessor, home: dict[str, str], tmp_path: Path
 ) -> None:
@@ -130,9 +128,8 @@ def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
     assert len(drafts) == 1
     assert oct(drafts[0].stat().st_mode & 0o777) == "0o600"
 
-    listed = subprocess.run(
-        [sys.executable, "-m", "carecheck", "drafts"], env=home, capture_output=True, text=True, timeout=60
-    )
+    listed = run_carecheck("drafts", env=home)
+    assert listed.returncode == 0, listed.stderr
     assert drafts[0].stem in listed.stdout
 
     out = tmp_path / "result.json"
@@ -148,6 +145,7 @@ def test_ctrl_c_saves_a_draft_and_resume_reaches_the_same_result(
     assert not drafts[0].exists()  # a finished draft is deleted
 
 
+@pytest.mark.slow
 def test_an_urgent_answer_shows_crisis_help_before_the_next_question(assessor: Assessor, home: dict[str, str]) -> None:
     final = baseline_answers() | {"asq_1": True, "asq_5": True}
     order = asked_in_order(assessor, final)
@@ -162,8 +160,11 @@ def test_an_urgent_answer_shows_crisis_help_before_the_next_question(assessor: A
     assert "emergency room" in shown
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
 
 
+@pytest.mark.slow
 def test_ask_missing_refuses_out_of_range_and_accepts_a_valid_answer(home: dict[str, str], tmp_path: Path) -> None:
     partial = baseline_answers()
     del partial["readiness"]
@@ -183,6 +184,7 @@ def test_ask_missing_refuses_out_of_range_and_accepts_a_valid_answer(home: dict[
     assert child.exitstatus == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_an_ask_missing_prompt_exits_130_and_says_where(home: dict[str, str], tmp_path: Path) -> None:
     partial = baseline_answers()
     del partial["readiness"]
@@ -200,6 +202,7 @@ def test_ctrl_c_at_an_ask_missing_prompt_exits_130_and_says_where(home: dict[str
     assert saved["position"] == "readiness"
 
 
+@pytest.mark.slow
 def test_no_input_never_asks_even_in_a_terminal(home: dict[str, str]) -> None:
     child = spawn(home, "--no-input")
     child.expect(pexpect.EOF)
@@ -208,20 +211,16 @@ def test_no_input_never_asks_even_in_a_terminal(home: dict[str, str]) -> None:
     assert "--no-input" in child.before
 
 
+@pytest.mark.slow
 def test_piped_stdin_with_missing_answers_exits_2_at_once_listing_them() -> None:
     partial = {k: v for k, v in baseline_answers().items() if k not in ("readiness", "support")}
-    process = subprocess.run(
-        [sys.executable, "-m", "carecheck", "assess", "--ask-missing", "--answers", "-"],
-        input=json.dumps(partial),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    process = run_carecheck("assess", "--ask-missing", "--answers", "-", stdin=json.dumps(partial))
     assert process.returncode == 2
     assert "readiness: is missing" in process.stderr
     assert "support: is missing" in process.stderr
 
 
+@pytest.mark.slow
 def test_ask_missing_says_why_an_invalid_answer_is_asked_again(home: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "partial.yaml"
     path.write_text(yaml.safe_dump(baseline_answers() | {"readiness": 35}))
@@ -237,6 +236,7 @@ def test_ask_missing_says_why_an_invalid_answer_is_asked_again(home: dict[str, s
     assert child.exitstatus == 0
 
 
+@pytest.mark.slow
 def test_drafts_can_be_listed_and_deleted(home: dict[str, str]) -> None:
     child = spawn(home)
     child.expect_exact(PROMPT)
@@ -249,14 +249,7 @@ def test_drafts_can_be_listed_and_deleted(home: dict[str, str]) -> None:
     assert child.exitstatus == 130
 
     def drafts(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-m", "carecheck", "drafts", *args],
-            env=home,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
+        return run_carecheck("drafts", *args, env=home, expect_exit=0).stdout
 
     listed = drafts()
     assert "1 answers  at substances" in listed
@@ -264,6 +257,7 @@ def test_drafts_can_be_listed_and_deleted(home: dict[str, str]) -> None:
     assert drafts() == ""
 
 
+@pytest.mark.slow
 def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], tmp_path: Path) -> None:
     partial = baseline_answers()
     del partial["hours_available"]
@@ -277,12 +271,14 @@ def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], 
     child.expect_exact("Saved to ")
     child.expect(pexpect.EOF)
     child.close()
+    assert child.exitstatus == 0
     saved = list((Path(home["XDG_DATA_HOME"]) / "carecheck" / "results").glob("*.md"))
     assert len(saved) == 1
     assert oct(saved[0].stat().st_mode & 0o777) == "0o600"
     assert saved[0].read_text().startswith("# Your carecheck screening result")
 
 
+@pytest.mark.slow
 def test_thoughts_of_self_harm_show_988_calmly_in_the_flow(assessor: Assessor, home: dict[str, str]) -> None:
     final = baseline_answers() | {"phq9_9": 1}
     order = asked_in_order(assessor, final)
@@ -295,3 +291,43 @@ def test_thoughts_of_self_harm_show_988_calmly_in_the_flow(assessor: Assessor, h
     assert "911" not in child.before  # not a crisis: a calm note, not the emergency block
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+class Scripted:
+    """A terminal that types the given lines, then stops as Ctrl-D would."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = list(lines)
+        self.said: list[str] = []
+
+    def ask(self, prompt: str) -> str:
+        self.said.append(prompt)
+        if not self.lines:
+            raise EOFError
+        return self.lines.pop(0)
+
+    def say(self, text: str = "") -> None:
+        self.said.append(text)
+
+
+def test_typing_0_for_no_substances_gives_an_empty_list(assessor: Assessor) -> None:
+    start = {k: v for k, v in baseline_answers().items() if k != "substances"}
+    interview = Interview(assessor, Scripted(["0"]), start=start, only={"substances"}, review=False)
+    answers = interview.run()
+    assert answers["substances"] == []
+    assert assessor.assess(answers).screen_positive is False
+
+
+def test_the_conversation_goes_to_stderr_so_stdout_holds_only_the_result(capsys: pytest.CaptureFixture[str]) -> None:
+    PlainTerminal().say("Question 1 of about 40")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Question 1" in captured.err
+
+
+def test_a_non_ascii_digit_at_the_review_is_asked_again(assessor: Assessor) -> None:
+    terminal = Scripted(["²", ""])
+    Interview(assessor, terminal, start=baseline_answers() | {"pregnant": False}).run()
+    assert any("Please type a number from 1 to" in line for line in terminal.said)

@@ -83,6 +83,7 @@ def test_an_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
         read_answers(str(big))
 
 
+@pytest.mark.slow
 def test_an_alias_bomb_is_refused_after_a_bounded_amount_of_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """No timing here (tests must pass on a slow machine): the bound is the number of values built, counted."""
     from carecheck.load import loader as loading

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import baseline_answers
+from conftest import baseline_answers, run_carecheck
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +29,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("carecheck-*.whl"))
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_every_definition_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = [p.relative_to(ROOT).as_posix() for p in (ROOT / "questionnaires").rglob("*.yaml")]
@@ -38,6 +39,7 @@ def test_the_wheel_ships_every_definition_file(wheel: Path) -> None:
         assert f"carecheck/{relative}" in names
 
 
+@pytest.mark.slow
 def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
@@ -51,22 +53,9 @@ def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_pa
     empty = tmp_path / "empty"
     empty.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
-    process = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from carecheck.cli.app import main; main()",
-            "assess",
-            "--answers",
-            str(answers),
-            "--format",
-            "json",
-        ],
-        cwd=empty,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    installed = ("-c", "from carecheck.cli.app import main; main()")  # the console script's entry point
+    process = run_carecheck(
+        "assess", "--answers", str(answers), "--format", "json", cwd=empty, env=env, entry=installed
     )
     assert process.returncode == 0, process.stderr
     assert json.loads(process.stdout)["level"] == "outpatient"
@@ -78,5 +67,6 @@ def test_the_installed_package_assesses_from_an_empty_folder(wheel: Path, tmp_pa
         text=True,
         timeout=60,
     )
+    assert located.returncode == 0, located.stderr
     assert located.stdout.strip().startswith(str(target))
     assert list(empty.iterdir()) == []

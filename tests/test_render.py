@@ -161,3 +161,12 @@ def test_markdown_defuses_a_list_marker_by_escaping_its_punctuation(text: str, s
     from carecheck.output.render import markdown_escape
 
     assert markdown_escape(text) == shown
+
+
+def test_markdown_shows_markup_in_an_id_as_text(assessor: Assessor) -> None:
+    result = assessor.assess(baseline_answers() | {"id": "a\n# Heading\n- item\n---"})
+    markdown = render_result(result, assessor, Format.MARKDOWN)
+    assert "\n# Heading" not in markdown
+    assert "\n- item" not in markdown
+    assert "\n---" not in markdown
+    assert "Record: a \\# Heading - item ---" in markdown

@@ -15,6 +15,7 @@ from jsonschema import Draft7Validator
 import carecheck.authoring.schema
 from carecheck import Assessor, UsageError
 from carecheck.authoring.schema import KINDS, schema_files, schema_for
+from carecheck.authoring.template import answer_template
 from carecheck.output.render import result_json
 from conftest import baseline_answers
 
@@ -208,3 +209,7 @@ def test_each_shipped_definition_file_names_its_schema_on_its_first_line(path: P
     first_line = path.read_text().split("\n", 1)[0]
     assert first_line == f"# yaml-language-server: $schema={SHIPPED[path]}"
     assert (path.parent / SHIPPED[path]).is_file()
+
+
+def test_the_answers_schema_accepts_the_template_it_describes(assessor: Assessor) -> None:
+    Draft7Validator(schema_for("answers", assessor)).validate(yaml.safe_load(answer_template(assessor)))

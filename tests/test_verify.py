@@ -94,6 +94,7 @@ def non_monotone(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Report]
     return rules, verify(load_assessor(rules=rules), samples=1500)
 
 
+@pytest.mark.slow
 def test_the_shipped_policy_is_sound(shipped: Report, assessor: Assessor) -> None:
     assert shipped.passed
     assert shipped.violations == [], report_text(shipped)
@@ -107,6 +108,7 @@ def test_the_shipped_policy_is_sound(shipped: Report, assessor: Assessor) -> Non
     assert min(shipped.coverage.values()) >= 100
 
 
+@pytest.mark.slow
 def test_a_more_severe_answer_that_lowers_the_level_is_caught(non_monotone: tuple[str, Report], tmp_path: Path) -> None:
     rules, report = non_monotone
     assert not report.passed
@@ -129,6 +131,7 @@ def test_a_more_severe_answer_that_lowers_the_level_is_caught(non_monotone: tupl
     assert LEVELS.index(after_json["level"]) < LEVELS.index(before_json["level"])
 
 
+@pytest.mark.slow
 def test_a_rule_that_can_never_fire_is_reported_dead(tmp_path: Path) -> None:
     report = verify(load_assessor(rules=policy_with(tmp_path, placement=DEAD)), samples=1500)
     dead = [(v.subject, v.answers) for v in report.violations if v.check == DEAD_RULE]
@@ -137,6 +140,7 @@ def test_a_rule_that_can_never_fire_is_reported_dead(tmp_path: Path) -> None:
     assert report.tallies[DEAD_RULE].failed == 1
 
 
+@pytest.mark.slow
 def test_a_broken_invariant_is_caught_with_answers_that_show_it(tmp_path: Path) -> None:
     rules = policy_with(tmp_path, invariants=WRONG_INVARIANT)
     report = verify(load_assessor(rules=rules), samples=1500)
@@ -159,6 +163,7 @@ class FaultyAssessor(Assessor):
         return super().evaluate(values, warnings, record_id)
 
 
+@pytest.mark.slow
 def test_answers_the_engine_cannot_assess_are_caught(assessor: Assessor) -> None:
     report = verify(FaultyAssessor(assessor.questionnaire, assessor.rules), samples=300)
     assert not report.passed
@@ -169,6 +174,7 @@ def test_answers_the_engine_cannot_assess_are_caught(assessor: Assessor) -> None
     assert report.tallies[COMPLETENESS].failed >= 1
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_report(non_monotone: tuple[str, Report]) -> None:
     rules, report = non_monotone
     again = verify(load_assessor(rules=rules), samples=1500)
@@ -176,6 +182,7 @@ def test_the_same_seed_gives_the_same_report(non_monotone: tuple[str, Report]) -
     assert verify(load_assessor(rules=rules), samples=1500, seed=2) != report
 
 
+@pytest.mark.slow  # its fixtures verify two policies: two seconds
 def test_the_report_reads_as_text_and_as_json(non_monotone: tuple[str, Report], shipped: Report) -> None:
     _, report = non_monotone
     text = report_text(report)
