@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import pytest
 
 from carecheck import Assessor, load_assessor
+from carecheck.core.assessor import GENERATE_AFTER
 from carecheck.core.errors import AnswersError, DefinitionError
+from carecheck.core.sampling import random_answers
 from carecheck.load.loader import builtin_folder
 from conftest import baseline_answers, with_alcohol, with_phq9
 
@@ -194,3 +197,15 @@ def test_an_item_condition_may_only_look_back(tmp_path: Path) -> None:
         load_assessor(questionnaire=str(path))
     assert "q.yaml:8:" in caught.value.message
     assert "conditions can name only items asked before this point" in caught.value.message
+
+
+def test_a_fresh_assessor_shared_by_threads_while_it_starts_generating_code_gives_the_same_results() -> None:
+    """The Assessor's one piece of state, when to generate code, changes while threads use it: results do not."""
+    sequential, shared = load_assessor(), load_assessor()
+    rng = random.Random(8)
+    answer_sets = [random_answers(sequential, rng, f"t{n}") for n in range(3 * GENERATE_AFTER)]
+    alone = [sequential.assess(answers) for answers in answer_sets]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(shared.assess, answer_sets))
+    assert together == alone
+    assert shared.generated() is shared.generated()  # generated once it was worth it, and kept
