@@ -9,10 +9,16 @@ import pytest
 from carecheck import Assessor
 from carecheck.core.wording import explain
 from carecheck.output.render import (
+    Block,
     Bullets,
     Format,
     Heading,
+    Outline,
     Paragraph,
+    Quote,
+    Signatures,
+    Strong,
+    Table,
     layout_markdown,
     layout_text,
     literal,
@@ -161,3 +167,55 @@ def test_markdown_defuses_a_list_marker_by_escaping_its_punctuation(text: str, s
     from carecheck.output.render import markdown_escape
 
     assert markdown_escape(text) == shown
+
+
+# --- the blocks a chart report is made of: exact output in every layout -------------------------------------------
+
+BOLD_PARTS = Paragraph(("Reason: ", Strong(("-x", ":")), " 1. <b>"))
+OUTLINE = Outline(((("Points to ", Strong("IOP")), ("Based on: a", "Criterion: b")), ("Alone", ())))
+TABLE = Table(("Area", "Value"), (("Mood", ("2", " of ", "3")), ("a|b", "*c*")))
+QUOTE = Quote("Tremor.\r\n\r\n# not a heading")
+SIGNATURES = Signatures(("Counselor", "Reviewed by (supervisor)"))
+
+
+@pytest.mark.parametrize(
+    ("block", "text"),
+    [
+        (BOLD_PARTS, "Reason: -x: 1. <b>\n"),
+        (OUTLINE, "- Points to IOP\n  - Based on: a\n  - Criterion: b\n- Alone\n"),
+        (TABLE, "- Area: Mood; Value: 2 of 3\n- Area: a|b; Value: *c*\n"),
+        (QUOTE, "  Tremor.\n\n  # not a heading\n"),
+        (
+            SIGNATURES,
+            f"Counselor: {'_' * 28}  Date: {'_' * 12}\nReviewed by (supervisor): {'_' * 28}  Date: {'_' * 12}\n",
+        ),
+    ],
+)
+def test_each_chart_block_in_text(block: Block, text: str) -> None:
+    assert layout_text([block], width=40) == text
+
+
+@pytest.mark.parametrize(
+    ("block", "markdown"),
+    [
+        # each part is escaped on its own: a value that starts a part is defused as if it started the line
+        (BOLD_PARTS, "Reason: **\\-x:** 1\\. \\<b\\>\n"),
+        (OUTLINE, "- Points to **IOP**\n  - Based on: a\n  - Criterion: b\n- Alone\n"),
+        (TABLE, "| Area | Value |\n| --- | --- |\n| Mood | 2 of 3 |\n| a\\|b | \\*c\\* |\n"),
+        (QUOTE, "> Tremor.\n>\n> \\# not a heading\n"),
+        (
+            SIGNATURES,
+            "| Role | Name and signature | Date |\n| --- | --- | --- |\n| Counselor |   |   |\n"
+            "| Reviewed by (supervisor) |   |   |\n",
+        ),
+    ],
+)
+def test_each_chart_block_in_markdown(block: Block, markdown: str) -> None:
+    assert layout_markdown([block]) == markdown
+
+
+def test_a_wrapped_outline_keeps_each_level_indented() -> None:
+    outline = Outline(((" ".join("a" * 15), (" ".join("b" * 15),)),))
+    assert layout_text([outline], width=30) == (
+        "- a a a a a a a a a a a a a a\n  a\n  - b b b b b b b b b b b b b\n    b b\n"
+    )

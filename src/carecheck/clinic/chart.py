@@ -12,7 +12,22 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from carecheck.core.safetext import literal
-from carecheck.output.render import Alert, Block, Bullets, Chart, Heading, Paragraph, layout_text, markdown_escape
+from carecheck.output.render import (
+    Alert,
+    Block,
+    Bullets,
+    Chart,
+    Heading,
+    Inline,
+    Outline,
+    Paragraph,
+    Quote,
+    Signatures,
+    Strong,
+    Table,
+    layout_markdown,
+    layout_text,
+)
 
 # --- what the report says, in the order a counselor reads it, drawn from the record ------------------------------
 
@@ -548,115 +563,120 @@ def chart_html(record: Mapping[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-# --- Markdown -----------------------------------------------------------------------------------------------------
+# --- the report as blocks, laid out by output/render ----------------------------------------------------------------
+
+CHART_TITLE = "Level-of-care screening: chart report"
 
 
-def _md(value: str) -> str:
-    return markdown_escape(value)
-
-
-def _md_reasons(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[str]:
+def _reason_blocks(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[Block]:
     if not reasons:
         return []
-    out = [f"### {heading}", "", f"{intro[0].upper()}{intro[1:]}.", ""]
-    for reason in reasons:
-        out.append(f"- **Points to: {_md(reason.level_name)}.** {_md(reason.text)}")
-        out += [f"  - Based on: {_md(phrase)}" for phrase in reason.evidence]
-        out += [f"  - Criterion, guide section “{_md(c.section)}”: {_md(_said(c))}" for c in reason.citations]
-    out.append("")
-    return out
-
-
-def chart_markdown(record: Mapping[str, Any]) -> str:
-    """The chart report of an intake record in Markdown: the same sections, in the same order, as `chart_html`
-    (crisis help first; scores, profile and answers as tables). Every value from the record is Markdown-escaped."""
-    view = chart_view(record)
-    out: list[str] = []
-    if view.safety is not None:
-        out += [f"> **{_md(view.safety.heading)}**", ">", f"> {_md(view.safety.message)}", ">"]
-        out += [f"> - **{_md(name)}:** {_md(how)}" for name, how in view.safety.contacts]
-        out.append("")
-    out += [
-        "# Level-of-care screening: chart report",
-        "",
-        f"- **Client:** {_md(view.client)}",
-        f"- **Date and time:** {_md(view.when)}",
-        f"- **Counselor:** {_md(view.counselor)}",
-        f"- **Record:** {_md(view.record_id)}",
-        "",
-        "## Recommendation",
-        "",
-        f"- Computed by the screening: **{_md(view.computed)}**",
-    ]
-    if view.override_reason is None:
-        out.append(f"- Counselor's placement: **{_md(view.chosen)}** (the computed level, accepted)")
-    else:
-        out.append(f"- Counselor's placement: **{_md(view.chosen)}** (a different level)")
-        out.append(f"- Reason: {_md(view.override_reason)}")
-    out.append("")
-    if view.warnings:
-        out += ["Warnings from the screening:", "", *(f"- {_md(w)}" for w in view.warnings), ""]
-    out += ["## Instrument scores", ""]
-    if view.scores:
-        out += [f"{SCORES_CAPTION}.", "", "| Instrument | Score | Band |", "| --- | --- | --- |"]
-        out += [f"| {_md(s.instrument)} | {_md(s.total)} of {_md(s.maximum)} | {_md(s.band)} |" for s in view.scores]
-    else:
-        out.append("No instrument was scored in this intake.")
-    out += ["", "## Severity profile", ""]
-    if view.profile:
-        out += [f"{PROFILE_CAPTION}.", "", "| Area | Value |", "| --- | --- |"]
-        out += [f"| {_md(p.area)} | {p.value} of {p.maximum} |" for p in view.profile]
-    else:
-        out.append("This record has no severity profile.")
-    out.append("")
-    if view.deciding or view.also_noted:
-        out += ["## Reasons", ""]
-        out += _md_reasons("Deciding reasons", DECIDING_INTRO, view.deciding)
-        out += _md_reasons(
-            "Also noted",
-            ALSO_NOTED_INTRO,
-            view.also_noted,
+    items = tuple(
+        (
+            (Strong(("Points to: ", reason.level_name, ".")), " ", reason.text),
+            (
+                *((("Based on: ", phrase)) for phrase in reason.evidence),
+                *(("Criterion, guide section “", c.section, "”: ", _said(c)) for c in reason.citations),
+            ),
         )
-    care: list[str] = []
+        for reason in reasons
+    )
+    return [Heading(heading, 3), Paragraph(f"{intro[0].upper()}{intro[1:]}."), Outline(items)]
+
+
+def _labelled(name: str, text: str) -> Inline:
+    return (Strong((name, ":")), " ", text)
+
+
+def chart_blocks(view: ChartView) -> list[Block]:
+    """The chart report as blocks: crisis help first, then who, when and the placement (the computed level always
+    beside the counselor's), scores, profile, reasons, care to consider, the clinician's note, the answers, versions,
+    signature lines and the notice."""
+    blocks: list[Block] = []
+    if view.safety is not None:
+        contacts = tuple(_labelled(name, how) for name, how in view.safety.contacts)
+        blocks.append(Alert(view.safety.heading, (view.safety.message, *contacts), view.safety.urgent))
+    placement: list[Inline] = [("Computed by the screening: ", Strong(view.computed))]
+    if view.override_reason is None:
+        placement.append(("Counselor's placement: ", Strong(view.chosen), " (the computed level, accepted)"))
+    else:
+        placement.append(("Counselor's placement: ", Strong(view.chosen), " (a different level)"))
+        placement.append(("Reason: ", view.override_reason))
+    blocks += [
+        Heading(CHART_TITLE, 1),
+        Bullets(
+            tuple(
+                (Strong(f"{label}:"), " ", value)
+                for label, value in (
+                    ("Client", view.client),
+                    ("Date and time", view.when),
+                    ("Counselor", view.counselor),
+                    ("Record", view.record_id),
+                )
+            )
+        ),
+        Heading("Recommendation"),
+        Bullets(tuple(placement)),
+    ]
+    if view.warnings:
+        blocks += [Paragraph("Warnings from the screening:"), Bullets(view.warnings)]
+    blocks.append(Heading("Instrument scores"))
+    if view.scores:
+        scores = tuple((s.instrument, (s.total, " of ", s.maximum), s.band) for s in view.scores)
+        blocks += [Paragraph(f"{SCORES_CAPTION}."), Table(("Instrument", "Score", "Band"), scores)]
+    else:
+        blocks.append(Paragraph("No instrument was scored in this intake."))
+    blocks.append(Heading("Severity profile"))
+    if view.profile:
+        profile = tuple((p.area, f"{p.value} of {p.maximum}") for p in view.profile)
+        blocks += [Paragraph(f"{PROFILE_CAPTION}."), Table(("Area", "Value"), profile)]
+    else:
+        blocks.append(Paragraph("This record has no severity profile."))
+    if view.deciding or view.also_noted:
+        blocks.append(Heading("Reasons"))
+        blocks += _reason_blocks("Deciding reasons", DECIDING_INTRO, view.deciding)
+        blocks += _reason_blocks("Also noted", ALSO_NOTED_INTRO, view.also_noted)
+    care: list[Block] = []
     for heading, suggestions in (
         ("Program types to consider", view.programs),
         ("Therapies (modalities) to consider", view.modalities),
     ):
         if suggestions:
-            care += [f"### {heading}", "", *(f"- **{_md(s.name)}:** {_md(s.text)}" for s in suggestions), ""]
+            care += [Heading(heading, 3), Bullets(tuple(_labelled(s.name, s.text) for s in suggestions))]
     if view.notes:
-        care += ["### Practical notes", "", *(f"- {_md(note)}" for note in view.notes), ""]
+        care += [Heading("Practical notes", 3), Bullets(view.notes)]
     if care:
-        out += ["## Care to consider", "", *care]
+        blocks += [Heading("Care to consider"), *care]
     if view.clinician_notes:
-        out += ["## Clinician's note", ""]
+        blocks.append(Heading("Clinician's note"))
         for label, text in view.clinician_notes:
             if len(view.clinician_notes) > 1:
-                out += [f"### {_md(label)}", ""]
-            lines = text.replace("\r\n", "\n").split("\n")
-            out += [*(f"> {_md(line)}" if line.strip() else ">" for line in lines), ""]
-    out += ["## Appendix: the answers", ""]
+                blocks.append(Heading(label, 3))
+            blocks.append(Quote(text))
+    blocks.append(Heading("Appendix: the answers"))
     if view.answers:
-        out += ["| Section | Question | Answer |", "| --- | --- | --- |"]
-        out += [f"| {_md(r.section)} | {_md(r.label)} | {_md(r.display)} |" for r in view.answers]
+        answers = tuple((r.section, r.label, r.display) for r in view.answers)
+        blocks.append(Table(("Section", "Question", "Answer"), answers))
     else:
-        out.append("No answers were recorded.")
-    out += ["", "## Versions", "", f"- carecheck version {_md(view.carecheck_version)}"]
+        blocks.append(Paragraph("No answers were recorded."))
+    versions: list[Inline] = [("carecheck version ", view.carecheck_version)]
     for d in view.definitions:
-        title = f" ({_md(d.title)})" if d.title else ""
-        out.append(f"- {d.kind}{title}: {_md(d.id)} version {_md(d.version)}, SHA-256 fingerprint {_md(d.sha256)}")
-    out += [
-        "",
-        "## Signatures",
-        "",
-        "| Role | Name and signature | Date |",
-        "| --- | --- | --- |",
-        "| Counselor |   |   |",
-        "| Reviewed by (supervisor) |   |   |",
-        "",
-        f"**Please keep in mind:** {_md(view.notice)}",
+        title = (" (", d.title, ")") if d.title else ()
+        versions.append((d.kind, *title, ": ", d.id, " version ", d.version, ", SHA-256 fingerprint ", d.sha256))
+    blocks += [
+        Heading("Versions"),
+        Bullets(tuple(versions)),
+        Heading("Signatures"),
+        Signatures(("Counselor", "Reviewed by (supervisor)")),
+        Paragraph(_labelled("Please keep in mind", view.notice)),
     ]
-    return "\n".join(out) + "\n"
+    return blocks
+
+
+def chart_markdown(record: Mapping[str, Any]) -> str:
+    """The chart report of an intake record in Markdown: the same blocks, in the same order, as `chart_html`
+    (crisis help first; scores, profile and answers as tables). Every value from the record is Markdown-escaped."""
+    return layout_markdown(chart_blocks(chart_view(record)))
 
 
 def _text_reasons(heading: str, reasons: tuple[ReasonLine, ...]) -> list[Block]:

@@ -22,17 +22,65 @@ from carecheck.output.formats import Format
 # --- a small document model shared by the text, Markdown and HTML layouts -----------------------------------------
 
 
+class Strong(NamedTuple):
+    """Words set in bold where a layout can (Markdown, HTML); plain in text. Given as parts, each escaped on its own."""
+
+    text: str | tuple[str, ...]
+
+    def parts(self) -> tuple[str, ...]:
+        return (self.text,) if isinstance(self.text, str) else self.text
+
+
+# A run of text: each part is escaped on its own (so a value at the start of a part is defused as if it stood alone),
+# and a `Strong` part is set in bold.
+Inline = str | tuple[str | Strong, ...]
+
+
+def unstyled(text: Inline) -> str:
+    """A run of text without its bold."""
+    return (
+        text
+        if isinstance(text, str)
+        else "".join(part if isinstance(part, str) else "".join(part.parts()) for part in text)
+    )
+
+
 class Heading(NamedTuple):
     text: str
     level: int = 2
 
 
 class Paragraph(NamedTuple):
-    text: str
+    text: Inline
 
 
 class Bullets(NamedTuple):
-    items: tuple[str, ...]
+    items: tuple[Inline, ...]
+
+
+class Outline(NamedTuple):
+    """Bullets, each with bullets of its own (a reason and what it stands on)."""
+
+    items: tuple[tuple[Inline, tuple[Inline, ...]], ...]
+
+
+class Table(NamedTuple):
+    """Rows under column headings: a table in Markdown and HTML, one bullet a row in text."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+
+
+class Quote(NamedTuple):
+    """Someone's own words, kept line by line (a clinician's note)."""
+
+    text: str
+
+
+class Signatures(NamedTuple):
+    """Lines to sign and date on paper, one per role."""
+
+    roles: tuple[str, ...]
 
 
 class Chart(NamedTuple):
@@ -46,11 +94,11 @@ class Alert(NamedTuple):
     """Crisis help or a safety check-in: first in every layout."""
 
     heading: str
-    lines: tuple[str, ...]
+    lines: tuple[Inline, ...]
     urgent: bool
 
 
-Block = Heading | Paragraph | Bullets | Alert | Chart
+Block = Heading | Paragraph | Bullets | Outline | Table | Quote | Signatures | Alert | Chart
 
 
 def _either(names: tuple[str, ...]) -> str:
@@ -152,9 +200,13 @@ def layout_text(blocks: list[Block], width: int = 80, color: bool = False, plain
     def styled(text: str, style: str) -> str:
         return f"{style}{text}{_RESET}" if color else text
 
-    def wrap(text: str, indent: str = "", first: str = "") -> list[str]:
+    def wrap(text: Inline, indent: str = "", first: str = "") -> list[str]:
         return textwrap.wrap(
-            literal(text), width, initial_indent=first or indent, subsequent_indent=indent, break_on_hyphens=False
+            literal(unstyled(text)),
+            width,
+            initial_indent=first or indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
         ) or [first.rstrip()]
 
     for block in blocks:
@@ -180,6 +232,23 @@ def layout_text(blocks: list[Block], width: int = 80, color: bool = False, plain
                 else:
                     bar = "#" * value + "." * (maximum - value)
                     out.append(f"  {literal(label).ljust(label_width)}  {bar}  {value} of {maximum}")
+        elif isinstance(block, Outline):
+            for item, subitems in block.items:
+                out += wrap(item, "  ", "- ")
+                for subitem in subitems:
+                    out += wrap(subitem, "    ", "  - ")
+        elif isinstance(block, Table):
+            for row in block.rows:
+                out += wrap(
+                    "; ".join(f"{column}: {unstyled(cell)}" for column, cell in zip(block.columns, row, strict=True)),
+                    "  ",
+                    "- ",
+                )
+        elif isinstance(block, Quote):
+            for line in _lines(block.text):
+                out += wrap(line, "  ") if line.strip() else [""]
+        elif isinstance(block, Signatures):
+            out += [f"{literal(role)}: {'_' * 28}  Date: {'_' * 12}" for role in block.roles]
         else:
             for item in block.items:
                 out += wrap(item, "  ", "- ")
@@ -187,25 +256,58 @@ def layout_text(blocks: list[Block], width: int = 80, color: bool = False, plain
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").split("\n")
+
+
+def _markdown_inline(text: Inline) -> str:
+    if isinstance(text, str):
+        return markdown_escape(text)
+    return "".join(
+        markdown_escape(part) if isinstance(part, str) else f"**{''.join(map(markdown_escape, part.parts()))}**"
+        for part in text
+    )
+
+
+def _markdown_row(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def layout_markdown(blocks: list[Block]) -> str:
     out: list[str] = []
+    md = _markdown_inline
     for block in blocks:
         if isinstance(block, Alert):
             out.append(f"> **{markdown_escape(block.heading)}**")
             out.append(">")
-            out.append(f"> {markdown_escape(block.lines[0])}")
+            out.append(f"> {md(block.lines[0])}")
             out.append(">")
-            out += [f"> - {markdown_escape(line)}" for line in block.lines[1:]]
+            out += [f"> - {md(line)}" for line in block.lines[1:]]
         elif isinstance(block, Heading):
             out.append("#" * block.level + " " + markdown_escape(block.text))
         elif isinstance(block, Paragraph):
-            out.append(markdown_escape(block.text))
+            out.append(md(block.text))
         elif isinstance(block, Chart):
             out.append(markdown_escape(block.heading))
             out.append("")
             out += [f"- {markdown_escape(label)}: {value} of {maximum}" for label, value, maximum in block.rows]
+        elif isinstance(block, Outline):
+            for item, subitems in block.items:
+                out += [f"- {md(item)}", *(f"  - {md(subitem)}" for subitem in subitems)]
+        elif isinstance(block, Table):
+            out += [
+                _markdown_row(tuple(markdown_escape(c) for c in block.columns)),
+                _markdown_row(("---",) * len(block.columns)),
+            ]
+            out += [_markdown_row(tuple(md(cell) for cell in row)) for row in block.rows]
+        elif isinstance(block, Quote):
+            out += [f"> {markdown_escape(line)}" if line.strip() else ">" for line in _lines(block.text)]
+        elif isinstance(block, Signatures):
+            # A blank cell holds a space, so the row keeps its shape in viewers that collapse empty cells.
+            out += [_markdown_row(("Role", "Name and signature", "Date")), _markdown_row(("---",) * 3)]
+            out += [_markdown_row((markdown_escape(role), " ", " ")) for role in block.roles]
         else:
-            out += [f"- {markdown_escape(item)}" for item in block.items]
+            out += [f"- {md(item)}" for item in block.items]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -226,8 +328,13 @@ def layout_html(blocks: list[Block], title: str) -> str:
         "<body>",
     ]
 
-    def esc(text: str) -> str:
-        return html.escape(literal(text))
+    def esc(text: Inline) -> str:
+        if isinstance(text, str):
+            return html.escape(literal(text))
+        return "".join(esc(part) if isinstance(part, str) else f"<strong>{esc(part.parts())}</strong>" for part in text)
+
+    def cells(tag: str, row: tuple[Inline, ...]) -> str:
+        return "<tr>" + "".join(f"<{tag}>{esc(cell)}</{tag}>" for cell in row) + "</tr>"
 
     for block in blocks:
         if isinstance(block, Alert):
@@ -246,6 +353,22 @@ def layout_html(blocks: list[Block], title: str) -> str:
                 for label, value, maximum in block.rows
             )
             out.append(f"<p>{esc(block.heading)}</p><ul>{rows}</ul>")
+        elif isinstance(block, Outline):
+            items = "".join(
+                f"<li>{esc(item)}<ul>{''.join(f'<li>{esc(sub)}</li>' for sub in subitems)}</ul></li>"
+                if subitems
+                else f"<li>{esc(item)}</li>"
+                for item, subitems in block.items
+            )
+            out.append(f"<ul>{items}</ul>")
+        elif isinstance(block, Table):
+            body = "".join(cells("td", row) for row in block.rows)
+            out.append(f"<table><thead>{cells('th', block.columns)}</thead><tbody>{body}</tbody></table>")
+        elif isinstance(block, Quote):
+            out.append(f"<blockquote><p>{'<br>'.join(esc(line) for line in _lines(block.text))}</p></blockquote>")
+        elif isinstance(block, Signatures):
+            lines = "".join(f"<div>{esc(role)} signature</div><div>Date</div>" for role in block.roles)
+            out.append(f'<div class="signatures">{lines}</div>')
         else:
             out.append("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in block.items) + "</ul>")
     out += ["</body>", "</html>"]
