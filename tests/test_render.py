@@ -19,6 +19,7 @@ from carecheck.output.render import (
     Signatures,
     Strong,
     Table,
+    layout_html,
     layout_markdown,
     layout_text,
     literal,
@@ -212,6 +213,43 @@ def test_each_chart_block_in_text(block: Block, text: str) -> None:
 )
 def test_each_chart_block_in_markdown(block: Block, markdown: str) -> None:
     assert layout_markdown([block]) == markdown
+
+
+def html_body(blocks: list[Block]) -> str:
+    page = layout_html(blocks, "t")
+    return page[page.index("<body>\n") + len("<body>\n") : page.index("</body>")]
+
+
+@pytest.mark.parametrize(
+    ("block", "body"),
+    [
+        (BOLD_PARTS, "<p>Reason: <strong>-x:</strong> 1. &lt;b&gt;</p>\n"),
+        (
+            OUTLINE,
+            "<ul><li>Points to <strong>IOP</strong><ul><li>Based on: a</li><li>Criterion: b</li></ul></li>"
+            "<li>Alone</li></ul>\n",
+        ),
+        (
+            TABLE,
+            "<table><thead><tr><th>Area</th><th>Value</th></tr></thead><tbody><tr><td>Mood</td><td>2 of 3</td></tr>"
+            "<tr><td>a|b</td><td>*c*</td></tr></tbody></table>\n",
+        ),
+        (QUOTE, "<blockquote><p>Tremor.<br><br># not a heading</p></blockquote>\n"),
+        (
+            SIGNATURES,
+            '<div class="signatures"><div>Counselor signature</div><div>Date</div>'
+            "<div>Reviewed by (supervisor) signature</div><div>Date</div></div>\n",
+        ),
+    ],
+)
+def test_each_chart_block_in_html(block: Block, body: str) -> None:
+    assert html_body([block]) == body
+
+
+def test_bold_parts_are_escaped_in_html_and_shown_literally_in_text() -> None:
+    hostile = Paragraph((Strong(("<i>", "\x1b[2J")), " & more"))
+    assert html_body([hostile]) == "<p><strong>&lt;i&gt;\\x1b[2J</strong> &amp; more</p>\n"
+    assert layout_text([hostile]) == "<i>\\x1b[2J & more\n"
 
 
 def test_a_wrapped_outline_keeps_each_level_indented() -> None:

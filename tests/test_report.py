@@ -313,6 +313,15 @@ def test_a_hostile_client_reason_and_note_are_shown_escaped(assessor: Assessor) 
     assert f"> {escaped}" in markdown
 
 
+def test_a_value_that_looks_like_a_list_marker_is_defused_wherever_it_stands(assessor: Assessor) -> None:
+    chart = record(assessor, iop_answers(), client="- C-1", override=Override("php", "1. Lives alone"), note="+ x")
+    markdown = chart_markdown(chart)
+    assert "- **Client:** \\- C-1" in markdown
+    assert "- Reason: 1\\. Lives alone" in markdown
+    assert "> \\+ x" in markdown
+    assert "- carecheck version 0\\.1.0" in markdown
+
+
 def test_hostile_text_in_answers_and_explanation_is_escaped_too(assessor: Assessor) -> None:
     chart = record(assessor, iop_answers())
     chart["answers"][0]["display"] = HOSTILE

@@ -674,8 +674,9 @@ def chart_blocks(view: ChartView) -> list[Block]:
 
 
 def chart_markdown(record: Mapping[str, Any]) -> str:
-    """The chart report of an intake record in Markdown: the same blocks, in the same order, as `chart_html`
-    (crisis help first; scores, profile and answers as tables). Every value from the record is Markdown-escaped."""
+    """The chart report of an intake record in Markdown: `chart_blocks` in the layout every result uses; the same
+    sections, in the same order, as `chart_html` (crisis help first; scores, profile and answers as tables). Every value
+    from the record is Markdown-escaped, each on its own."""
     return layout_markdown(chart_blocks(chart_view(record)))
 
 
