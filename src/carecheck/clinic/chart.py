@@ -31,6 +31,7 @@ from carecheck.output.render import (
 
 # --- what the report says, in the order a counselor reads it, drawn from the record ------------------------------
 
+CHART_TITLE = "Level-of-care screening: chart report"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 PROFILE_CAPTION = (
@@ -524,7 +525,7 @@ def chart_html(record: Mapping[str, Any]) -> str:
         out.append(f"<p>{_esc(view.safety.message)}</p><ul>")
         out += [f"<li><strong>{_esc(name)}:</strong> {_esc(how)}</li>" for name, how in view.safety.contacts]
         out.append("</ul></section>")
-    out += ["<header><h1>Level-of-care screening: chart report</h1>", _html_meta(view), "</header>"]
+    out += [f"<header><h1>{CHART_TITLE}</h1>", _html_meta(view), "</header>"]
     out += _html_placement(view)
     out += _html_scores(view)
     out.append('<section class="block"><h2>Severity profile</h2>')
@@ -565,8 +566,6 @@ def chart_html(record: Mapping[str, Any]) -> str:
 
 # --- the report as blocks, laid out by output/render ----------------------------------------------------------------
 
-CHART_TITLE = "Level-of-care screening: chart report"
-
 
 def _reason_blocks(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[Block]:
     if not reasons:
@@ -575,7 +574,7 @@ def _reason_blocks(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) ->
         (
             (Strong(("Points to: ", reason.level_name, ".")), " ", reason.text),
             (
-                *((("Based on: ", phrase)) for phrase in reason.evidence),
+                *(("Based on: ", phrase) for phrase in reason.evidence),
                 *(("Criterion, guide section “", c.section, "”: ", _said(c)) for c in reason.citations),
             ),
         )
@@ -606,7 +605,7 @@ def chart_blocks(view: ChartView) -> list[Block]:
         Heading(CHART_TITLE, 1),
         Bullets(
             tuple(
-                (Strong(f"{label}:"), " ", value)
+                _labelled(label, value)
                 for label, value in (
                     ("Client", view.client),
                     ("Date and time", view.when),
