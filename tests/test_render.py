@@ -234,7 +234,8 @@ def html_body(blocks: list[Block]) -> str:
             "<table><thead><tr><th>Area</th><th>Value</th></tr></thead><tbody><tr><td>Mood</td><td>2 of 3</td></tr>"
             "<tr><td>a|b</td><td>*c*</td></tr></tbody></table>\n",
         ),
-        (QUOTE, "<blockquote><p>Tremor.<br><br># not a heading</p></blockquote>\n"),
+        # one paragraph keeping the writer's line breaks (CRLF read as one), styled `white-space: pre-line`
+        (QUOTE, '<p class="note">Tremor.\n\n# not a heading</p>\n'),
         (
             SIGNATURES,
             '<div class="signatures"><div>Counselor signature</div><div>Date</div>'
