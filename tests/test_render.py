@@ -187,13 +187,20 @@ SIGNATURES = Signatures(("Counselor", "Reviewed by (supervisor)"))
         (TABLE, "- Area: Mood; Value: 2 of 3\n- Area: a|b; Value: *c*\n"),
         (QUOTE, "  Tremor.\n\n  # not a heading\n"),
         (
+            # too narrow for name and date on one line: the name line fills the width, the date goes below
             SIGNATURES,
-            f"Counselor: {'_' * 28}  Date: {'_' * 12}\nReviewed by (supervisor): {'_' * 28}  Date: {'_' * 12}\n",
+            f"Counselor: {'_' * 29}\n  Date: {'_' * 12}\nReviewed by (supervisor): {'_' * 14}\n  Date: {'_' * 12}\n",
         ),
     ],
 )
 def test_each_chart_block_in_text(block: Block, text: str) -> None:
     assert layout_text([block], width=40) == text
+
+
+def test_signature_lines_keep_name_and_date_on_one_line_where_they_fit() -> None:
+    assert layout_text([SIGNATURES], width=80) == (
+        f"Counselor: {'_' * 28}  Date: {'_' * 12}\nReviewed by (supervisor): {'_' * 28}  Date: {'_' * 12}\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,8 @@ class Signatures(NamedTuple):
     """Lines to sign and date on paper, one per role."""
 
     roles: tuple[str, ...]
+    captions: tuple[str, ...] = ()
+    """The words printed under each line in HTML, one per role; by default the role and `signature`."""
 
 
 class Chart(NamedTuple):
@@ -356,7 +358,8 @@ def layout_text(blocks: list[Block], width: int = 80, color: bool = False, plain
         elif isinstance(block, Heading):
             text = literal(block.text)
             out += [styled(text, _BOLD) if block.level > 1 else styled(text.upper(), _BOLD)]
-            out.append(("=" if block.level == 1 else "-") * min(len(text), width))
+            # underlined = for a title, - for a section, ~ for a part of one, so the levels read apart without colour
+            out.append({1: "=", 2: "-"}.get(block.level, "~") * min(len(text), width))
         elif isinstance(block, Paragraph):
             out += wrap(block.text)
         elif isinstance(block, Chart):
@@ -378,7 +381,7 @@ def layout_text(blocks: list[Block], width: int = 80, color: bool = False, plain
             for name, *cells in block.rows:
                 if unstyled(name) != group:
                     group = unstyled(name)
-                    out += wrap(name)
+                    out += [styled(line, _BOLD) for line in wrap(name)]
                 out += wrap(": ".join(unstyled(cell) for cell in cells), "    ", "  - ")
         elif isinstance(block, Table):
             for row in block.rows:
@@ -391,7 +394,14 @@ def layout_text(blocks: list[Block], width: int = 80, color: bool = False, plain
             for line in _lines(block.text):
                 out += wrap(line, "  ") if line.strip() else [""]
         elif isinstance(block, Signatures):
-            out += [f"{literal(role)}: {'_' * 28}  Date: {'_' * 12}" for role in block.roles]
+            for role in block.roles:
+                line = f"{literal(role)}: {'_' * 28}  Date: {'_' * 12}"
+                # too wide for the terminal: the date goes on a line of its own, the name line fills the width
+                out += (
+                    [line]
+                    if len(line) <= width
+                    else [f"{literal(role)}: {'_' * max(width - len(literal(role)) - 2, 12)}", f"  Date: {'_' * 12}"]
+                )
         else:
             for item in block.items:
                 out += wrap(item, "  ", "- ")
@@ -614,7 +624,8 @@ def _html_block(block: Block) -> list[str]:
         # One paragraph that keeps the writer's line breaks (the page styles `.note` with `white-space: pre-line`).
         return [f'<p class="note">{_esc(chr(10).join(_lines(block.text)))}</p>']
     if isinstance(block, Signatures):
-        signed = "".join(f"<div>{_esc(role)} signature</div><div>Date</div>" for role in block.roles)
+        captions = block.captions or tuple(f"{role} signature" for role in block.roles)
+        signed = "".join(f"<div>{_esc(caption)}</div><div>Date</div>" for caption in captions)
         return [f'<div class="signatures">{signed}</div>']
     if isinstance(block, Header):
         fields = "".join(f"<dt>{_esc(label)}</dt><dd>{_esc(value)}</dd>" for label, value in block.fields)
