@@ -9,10 +9,17 @@ import pytest
 from carecheck import Assessor
 from carecheck.core.wording import explain
 from carecheck.output.render import (
+    Block,
     Bullets,
     Format,
     Heading,
+    Outline,
     Paragraph,
+    Quote,
+    Signatures,
+    Strong,
+    Table,
+    layout_html,
     layout_markdown,
     layout_text,
     literal,
@@ -170,3 +177,100 @@ def test_markdown_shows_markup_in_an_id_as_text(assessor: Assessor) -> None:
     assert "\n- item" not in markdown
     assert "\n---" not in markdown
     assert "Record: a \\# Heading - item ---" in markdown
+
+
+# --- the blocks a chart report is made of: exact output in every layout -------------------------------------------
+
+BOLD_PARTS = Paragraph(("Reason: ", Strong(("-x", ":")), " 1. <b>"))
+OUTLINE = Outline(((("Points to ", Strong("IOP")), ("Based on: a", "Criterion: b")), ("Alone", ())))
+TABLE = Table(("Area", "Value"), (("Mood", ("2", " of ", "3")), ("a|b", "*c*")))
+QUOTE = Quote("Tremor.\r\n\r\n# not a heading")
+SIGNATURES = Signatures(("Counselor", "Reviewed by (supervisor)"))
+
+
+@pytest.mark.parametrize(
+    ("block", "text"),
+    [
+        (BOLD_PARTS, "Reason: -x: 1. <b>\n"),
+        (OUTLINE, "- Points to IOP\n  - Based on: a\n  - Criterion: b\n- Alone\n"),
+        (TABLE, "- Area: Mood; Value: 2 of 3\n- Area: a|b; Value: *c*\n"),
+        (QUOTE, "  Tremor.\n\n  # not a heading\n"),
+        (
+            # too narrow for name and date on one line: the name line fills the width, the date goes below
+            SIGNATURES,
+            f"Counselor: {'_' * 29}\n  Date: {'_' * 12}\nReviewed by (supervisor): {'_' * 14}\n  Date: {'_' * 12}\n",
+        ),
+    ],
+)
+def test_each_chart_block_in_text(block: Block, text: str) -> None:
+    assert layout_text([block], width=40) == text
+
+
+def test_signature_lines_keep_name_and_date_on_one_line_where_they_fit() -> None:
+    assert layout_text([SIGNATURES], width=80) == (
+        f"Counselor: {'_' * 28}  Date: {'_' * 12}\nReviewed by (supervisor): {'_' * 28}  Date: {'_' * 12}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("block", "markdown"),
+    [
+        # each part is escaped on its own: a value that starts a part is defused as if it started the line
+        (BOLD_PARTS, "Reason: **\\-x:** 1\\. \\<b\\>\n"),
+        (OUTLINE, "- Points to **IOP**\n  - Based on: a\n  - Criterion: b\n- Alone\n"),
+        (TABLE, "| Area | Value |\n| --- | --- |\n| Mood | 2 of 3 |\n| a\\|b | \\*c\\* |\n"),
+        (QUOTE, "> Tremor.\n>\n> \\# not a heading\n"),
+        (
+            SIGNATURES,
+            "| Role | Name and signature | Date |\n| --- | --- | --- |\n| Counselor |   |   |\n"
+            "| Reviewed by (supervisor) |   |   |\n",
+        ),
+    ],
+)
+def test_each_chart_block_in_markdown(block: Block, markdown: str) -> None:
+    assert layout_markdown([block]) == markdown
+
+
+def html_body(blocks: list[Block]) -> str:
+    page = layout_html(blocks, "t")
+    return page[page.index("<body>\n") + len("<body>\n") : page.index("</body>")]
+
+
+@pytest.mark.parametrize(
+    ("block", "body"),
+    [
+        (BOLD_PARTS, "<p>Reason: <strong>-x:</strong> 1. &lt;b&gt;</p>\n"),
+        (
+            OUTLINE,
+            "<ul><li>Points to <strong>IOP</strong><ul><li>Based on: a</li><li>Criterion: b</li></ul></li>"
+            "<li>Alone</li></ul>\n",
+        ),
+        (
+            TABLE,
+            "<table><thead><tr><th>Area</th><th>Value</th></tr></thead><tbody><tr><td>Mood</td><td>2 of 3</td></tr>"
+            "<tr><td>a|b</td><td>*c*</td></tr></tbody></table>\n",
+        ),
+        # one paragraph keeping the writer's line breaks (CRLF read as one), styled `white-space: pre-line`
+        (QUOTE, '<p class="note">Tremor.\n\n# not a heading</p>\n'),
+        (
+            SIGNATURES,
+            '<div class="signatures"><div>Counselor signature</div><div>Date</div>'
+            "<div>Reviewed by (supervisor) signature</div><div>Date</div></div>\n",
+        ),
+    ],
+)
+def test_each_chart_block_in_html(block: Block, body: str) -> None:
+    assert html_body([block]) == body
+
+
+def test_bold_parts_are_escaped_in_html_and_shown_literally_in_text() -> None:
+    hostile = Paragraph((Strong(("<i>", "\x1b[2J")), " & more"))
+    assert html_body([hostile]) == "<p><strong>&lt;i&gt;\\x1b[2J</strong> &amp; more</p>\n"
+    assert layout_text([hostile]) == "<i>\\x1b[2J & more\n"
+
+
+def test_a_wrapped_outline_keeps_each_level_indented() -> None:
+    outline = Outline(((" ".join("a" * 15), (" ".join("b" * 15),)),))
+    assert layout_text([outline], width=30) == (
+        "- a a a a a a a a a a a a a a\n  a\n  - b b b b b b b b b b b b b\n    b b\n"
+    )

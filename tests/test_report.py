@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from carecheck import Assessor
-from carecheck.clinic.chart import chart_html, chart_markdown, say_when
+from carecheck.clinic.chart import chart_html, chart_markdown, chart_text, say_when
 from carecheck.clinic.record import Override, build_record
 from conftest import baseline_answers, with_alcohol, with_drugs
 
@@ -131,7 +131,8 @@ def test_an_override_shows_the_computed_level_the_placement_and_the_reason(asses
     assert chart["computed_level"] == "iop"
     page = chart_html(chart)
     assert "Computed by the screening: <strong>Intensive outpatient program (IOP)</strong>" in page
-    assert "Counselor's placement: <strong>Partial hospitalization program (PHP)</strong>" in page
+    # the apostrophe is escaped like every other text in the layout results share
+    assert "Counselor&#x27;s placement: <strong>Partial hospitalization program (PHP)</strong>" in page
     assert f"Reason: {reason}" in page
     markdown = chart_markdown(chart)
     assert "- Computed by the screening: **Intensive outpatient program (IOP)**" in markdown
@@ -213,10 +214,10 @@ def test_care_to_consider_lists_programs_therapies_and_practical_notes(assessor:
 def test_the_clinicians_note_has_its_own_section_and_stays_out_of_the_appendix(assessor: Assessor) -> None:
     note = "Engaged and open.\nPartner came along and is supportive."
     page = chart_html(record(assessor, iop_answers(), note=note))
-    section = page.index("<h2>Clinician's note</h2>")
+    section = page.index("<h2>Clinician&#x27;s note</h2>")
     assert section < page.index("Engaged and open.") < page.index("Appendix: the answers")
     assert page.count("Partner came along") == 1
-    assert "<h2>Clinician's note</h2>" not in chart_html(record(assessor, iop_answers()))
+    assert "<h2>Clinician&#x27;s note</h2>" not in chart_html(record(assessor, iop_answers()))
 
 
 def test_the_appendix_lists_answers_in_words_and_groups_numbered_questions(assessor: Assessor) -> None:
@@ -292,6 +293,72 @@ def test_markdown_has_the_same_sections_in_the_same_order(assessor: Assessor) ->
     assert "Clinician's note" in markdown_sections
 
 
+# --- the same report as text, for `records show` -------------------------------------------------------------------
+
+
+def text_headings(text: str) -> list[str]:
+    """Section headings of the text layout: a line underlined with dashes."""
+    return re.findall(r"^(.+)\n-+$", text, flags=re.MULTILINE)
+
+
+def test_the_text_report_has_every_section_of_the_html_in_the_same_order(assessor: Assessor) -> None:
+    chart = record(assessor, with_alcohol(27, phq9_9=1), override=Override("php", "R."), note="N.")
+    html_sections = h2_headings(chart_html(chart))
+    assert text_headings(chart_text(chart)) == html_sections[1:]  # the check-in is set apart, not a section
+    assert "Appendix: the answers" in html_sections
+    assert "Signatures" in html_sections
+
+
+def test_the_text_report_puts_crisis_help_first_then_both_levels_and_the_reason(assessor: Assessor) -> None:
+    chart = record(assessor, urgent_answers(), override=Override("outpatient", "Lives with a sober partner."))
+    text = chart_text(chart)
+    assert text.startswith(f"!! {chart['result']['safety']['heading']} !!\n")
+    assert text.index("988") < text.index("LEVEL-OF-CARE SCREENING: CHART REPORT")
+    assert "- Computed by the screening: Inpatient or residential care\n" in text
+    assert "- Counselor's placement: Outpatient counseling (a different level)\n" in text
+    assert "- Reason: Lives with a sober partner.\n" in text
+
+
+def test_the_text_report_shows_the_notes_answers_and_versions_the_printed_one_has(assessor: Assessor) -> None:
+    chart = record(assessor, iop_answers(), note="Engaged and open.\r\nPartner came along.")
+    text = chart_text(chart, width=100)
+    assert "Clinician's note\n----------------\n\n  Engaged and open.\n  Partner came along.\n" in text
+    assert "Recent use and withdrawal\n  - days of use in the past 30: 10\n" in text
+    assert chart["result"]["rules"]["sha256"] in text
+    assert f"Counselor: {'_' * 28}  Date: {'_' * 12}" in text
+    assert text.rstrip().endswith("call or text 988, or call 911.")
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_the_text_report_fits_the_terminal(assessor: Assessor, width: int) -> None:
+    text = chart_text(record(assessor, urgent_answers(), override=Override("php", "R."), note="N."), width=width)
+    assert width - 10 < max(len(line) for line in text.splitlines()) <= width
+
+
+def test_the_text_report_for_a_screen_reader_says_the_profile_in_words(assessor: Assessor) -> None:
+    chart = record(assessor, iop_answers())
+    area = chart["explanation"]["profile"][0]
+    said = f"- {area['area']}: {area['value']} of {area['maximum']}"
+    assert said in chart_text(chart, plain=True)
+    assert said not in chart_text(chart)
+    assert "#" not in chart_text(chart, plain=True).split("Severity profile\n")[1].split("Reasons")[0]
+
+
+def test_the_text_report_shows_hostile_values_literally_and_never_as_markup(assessor: Assessor) -> None:
+    chart = record(assessor, iop_answers(), client=HOSTILE, override=Override("php", HOSTILE), note=HOSTILE)
+    chart["counselor"] = HOSTILE
+    chart["answers"][0]["display"] = HOSTILE
+    text = chart_text(chart, width=200)
+    assert "\x1b" not in text
+    shown = "<script>alert(1)</script> **x** [y](javascript:z) \\x1b[2J | # `c` &amp;"
+    assert f"- Client: {shown}\n" in text
+    assert f"- Counselor: {shown}\n" in text
+    assert f"- Reason: {shown}\n" in text
+    assert f"  {shown}\n" in text  # the note
+    assert f"  - age: {shown}\n" in text
+    assert "\\|" not in text
+
+
 # --- untrusted values ---------------------------------------------------------------------------------------------
 
 
@@ -311,6 +378,15 @@ def test_a_hostile_client_reason_and_note_are_shown_escaped(assessor: Assessor) 
     assert f"- **Client:** {escaped}" in markdown
     assert f"- Reason: {escaped}" in markdown
     assert f"> {escaped}" in markdown
+
+
+def test_a_value_that_looks_like_a_list_marker_is_defused_wherever_it_stands(assessor: Assessor) -> None:
+    chart = record(assessor, iop_answers(), client="- C-1", override=Override("php", "1. Lives alone"), note="+ x")
+    markdown = chart_markdown(chart)
+    assert "- **Client:** \\- C-1" in markdown
+    assert "- Reason: 1\\. Lives alone" in markdown
+    assert "> \\+ x" in markdown
+    assert "- carecheck version 0\\.1.0" in markdown
 
 
 def test_hostile_text_in_answers_and_explanation_is_escaped_too(assessor: Assessor) -> None:

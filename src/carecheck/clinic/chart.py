@@ -6,16 +6,38 @@ Pure: a record in, a string out. Every value in a record is untrusted and shown 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from carecheck.core.safetext import literal
-from carecheck.output.render import Alert, Block, Bullets, Chart, Heading, Paragraph, layout_text, markdown_escape
+from carecheck.output.render import (
+    Alert,
+    Block,
+    Box,
+    Bullets,
+    Code,
+    Figure,
+    Footer,
+    Header,
+    Heading,
+    Inline,
+    Paragraph,
+    Placement,
+    Quote,
+    Reasons,
+    Section,
+    Signatures,
+    Strong,
+    Table,
+    Versions,
+    layout_html,
+    layout_markdown,
+    layout_text,
+)
 
 # --- what the report says, in the order a counselor reads it, drawn from the record ------------------------------
 
+CHART_TITLE = "Level-of-care screening: chart report"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 PROFILE_CAPTION = (
@@ -266,7 +288,7 @@ def chart_view(record: Mapping[str, Any]) -> ChartView:
     )
 
 
-# --- HTML ---------------------------------------------------------------------------------------------------------
+# --- the print style of the HTML layout -----------------------------------------------------------------------------
 
 # Sizes in mm and pt fit the narrower printable area of A4 (210 mm wide) and Letter (279 mm tall) alike; @page sets
 # margins only, so the printer's own paper size is used. Black on white; red only marks crisis help.
@@ -323,398 +345,149 @@ td, dd, li, p { overflow-wrap: anywhere; }
 """
 
 
-def _esc(value: str) -> str:
-    """Untrusted text as HTML that shows it literally, control characters made visible."""
-    return html.escape(literal(value), quote=True)
+# --- the report as blocks, laid out by output/render ----------------------------------------------------------------
 
 
-def _html_reasons(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[str]:
+def _reasons_block(heading: str, note: str, reasons: tuple[ReasonLine, ...]) -> list[Block]:
     if not reasons:
         return []
-    out = [f'<h3>{heading} <span class="small muted">({intro})</span></h3>']
-    for reason in reasons:
-        out.append('<div class="reason">')
-        out.append(f"<p><strong>Points to: {_esc(reason.level_name)}.</strong> {_esc(reason.text)}</p>")
-        items = [f"<li>Based on: {_esc(phrase)}</li>" for phrase in reason.evidence]
-        items += [f"<li>Criterion, guide section “{_esc(c.section)}”: {_esc(_said(c))}</li>" for c in reason.citations]
-        if items:
-            out.append(f'<ul class="evidence">{"".join(items)}</ul>')
-        out.append("</div>")
-    return out
-
-
-def _fit_label(label: str, room: int) -> str:
-    return label if len(label) <= room else label[: max(room - 1, 1)].rstrip() + "…"
-
-
-def profile_svg(rows: tuple[ProfileRow, ...]) -> str:
-    """The severity profile as an accessible inline SVG bar chart: one bar per area, its value also written out."""
-    width, row_height, bar_height, font = 600, 18, 11, 11
-    longest = max((len(row.area) for row in rows), default=10)
-    label_room = min(max(longest, 10), 42)  # characters; longer names are shortened here and given in full in <desc>
-    label_width = round(label_room * 5.9) + 8
-    value_width = 78
-    bar_left, bar_width = label_width, width - label_width - value_width
-    height = len(rows) * row_height + 4
-    summary = "; ".join(f"{row.area}: {row.value} of {row.maximum}" for row in rows)
-    out = [
-        f'<svg role="img" aria-labelledby="profile-title profile-desc" viewBox="0 0 {width} {height}" '
-        f'font-family="system-ui, Arial, sans-serif" font-size="{font}">',
-        '<title id="profile-title">Severity profile</title>',
-        f'<desc id="profile-desc">{_esc(summary)}</desc>',
-    ]
-    for index, row in enumerate(rows):
-        top = index * row_height + 4
-        middle = top + bar_height / 2 + 3.5
-        maximum = max(row.maximum, 1)
-        value = min(max(row.value, 0), maximum)
-        said = f"{row.area}: {row.value} of {row.maximum}"
-        out.append(f'<g class="area"><title>{_esc(said)}</title>')
-        out.append(f'<text x="0" y="{middle:g}">{_esc(_fit_label(row.area, label_room))}</text>')
-        out.append(
-            f'<rect class="track" x="{bar_left}" y="{top}" width="{bar_width}" height="{bar_height}" '
-            'fill="#fff" stroke="#000" stroke-width="0.8"/>'
+    items = tuple(
+        (
+            (Strong(("Points to: ", reason.level_name, ".")), " ", reason.text),
+            (
+                *(("Based on: ", phrase) for phrase in reason.evidence),
+                *(("Criterion, guide section “", c.section, "”: ", _said(c)) for c in reason.citations),
+            ),
         )
-        filled = bar_width * value / maximum
-        out.append(f'<rect class="bar" x="{bar_left}" y="{top}" width="{filled:g}" height="{bar_height}" fill="#444"/>')
-        if maximum <= 10:  # a few steps: mark each, so "2 of 3" can be read off the bar
-            for step in range(1, maximum):
-                x = bar_left + bar_width * step / maximum
-                out.append(
-                    f'<line x1="{x:g}" y1="{top}" x2="{x:g}" y2="{top + bar_height}" stroke="#000" stroke-width="0.8"/>'
-                )
-        out.append(f'<text x="{width - value_width + 8}" y="{middle:g}">{row.value} of {row.maximum}</text></g>')
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _html_meta(view: ChartView) -> str:
-    pairs = (
-        ("Client", view.client),
-        ("Date and time", view.when),
-        ("Counselor", view.counselor),
-        ("Record", view.record_id),
+        for reason in reasons
     )
-    return '<dl class="meta">' + "".join(f"<dt>{k}</dt><dd>{_esc(v)}</dd>" for k, v in pairs) + "</dl>"
+    return [Reasons(heading, note, items)]
 
 
-def _html_placement(view: ChartView) -> list[str]:
-    out = ['<section class="block"><h2>Recommendation</h2><div class="placement">']
-    out.append(f"<p>Computed by the screening: <strong>{_esc(view.computed)}</strong></p>")
+_SIGNATURE_CAPTIONS = ("Counselor signature", "Reviewed by (supervisor)")
+
+
+def _labelled(name: str, text: str) -> Inline:
+    return (Strong((name, ":")), " ", text)
+
+
+def _recommendation(view: ChartView) -> Section:
+    lines: list[tuple[Inline, bool]] = [(("Computed by the screening: ", Strong(view.computed)), False)]
     if view.override_reason is None:
-        out.append(f"<p>Counselor's placement: <strong>{_esc(view.chosen)}</strong> (the computed level, accepted)</p>")
+        lines.append((("Counselor's placement: ", Strong(view.chosen), " (the computed level, accepted)"), False))
     else:
-        out.append(
-            f'<p class="override">Counselor\'s placement: <strong>{_esc(view.chosen)}</strong> (a different level)</p>'
-        )
-        out.append(f'<p class="override">Reason: {_esc(view.override_reason)}</p>')
-    out.append("</div>")
+        lines.append((("Counselor's placement: ", Strong(view.chosen), " (a different level)"), True))
+        lines.append((("Reason: ", view.override_reason), True))
+    blocks: list[Block] = [Placement(tuple(lines))]
     if view.warnings:
-        out.append("<p><strong>Warnings from the screening:</strong></p><ul>")
-        out += [f"<li>{_esc(w)}</li>" for w in view.warnings]
-        out.append("</ul>")
-    out.append("</section>")
-    return out
+        blocks += [Paragraph((Strong("Warnings from the screening:"),)), Bullets(view.warnings)]
+    return Section("Recommendation", tuple(blocks), "block")
 
 
-def _html_scores(view: ChartView) -> list[str]:
-    out = ['<section class="block"><h2>Instrument scores</h2>']
-    if not view.scores:
-        return [*out, "<p>No instrument was scored in this intake.</p></section>"]
-    out.append(f'<p class="small muted">{_esc(SCORES_CAPTION)}.</p>')
-    out.append("<table><thead><tr><th>Instrument</th><th>Score</th><th>Band</th></tr></thead><tbody>")
-    for s in view.scores:
-        out.append(
-            f'<tr><td>{_esc(s.instrument)}</td><td class="num">{_esc(s.total)} of {_esc(s.maximum)}</td>'
-            f"<td>{_esc(s.band)}</td></tr>"
-        )
-    out.append("</tbody></table></section>")
-    return out
-
-
-def _html_suggestions(view: ChartView) -> list[str]:
-    groups = (
-        ("Program types to consider", view.programs),
-        ("Therapies (modalities) to consider", view.modalities),
-    )
-    out: list[str] = []
-    for heading, suggestions in groups:
-        if suggestions:
-            out.append(f"<h3>{heading}</h3><ul>")
-            out += [f"<li><strong>{_esc(s.name)}:</strong> {_esc(s.text)}</li>" for s in suggestions]
-            out.append("</ul>")
-    if view.notes:
-        out.append("<h3>Practical notes</h3><ul>")
-        out += [f"<li>{_esc(note)}</li>" for note in view.notes]
-        out.append("</ul>")
-    return ['<section class="care"><h2>Care to consider</h2>', *out, "</section>"] if out else []
-
-
-def _grouped(rows: Iterable[AnswerRow]) -> list[tuple[str, list[AnswerRow]]]:
-    groups: list[tuple[str, list[AnswerRow]]] = []
-    for row in rows:
-        if not groups or groups[-1][0] != row.section:
-            groups.append((row.section, []))
-        groups[-1][1].append(row)
-    return groups
-
-
-def _html_answers(view: ChartView) -> list[str]:
-    out = ["<section><h2>Appendix: the answers</h2>", '<div class="appendix">']
-    for section, rows in _grouped(view.answers):
-        out.append(f"<table><caption>{_esc(section)}</caption><tbody>")
-        out += [f"<tr><td>{_esc(r.label)}</td><td>{_esc(r.display)}</td></tr>" for r in rows]
-        out.append("</tbody></table>")
-    if not view.answers:
-        out.append("<p>No answers were recorded.</p>")
-    out.append("</div></section>")
-    return out
-
-
-def _html_versions(view: ChartView) -> list[str]:
-    out = [
-        f'<section class="versions"><h2>Versions</h2><p>carecheck version <code>{_esc(view.carecheck_version)}</code>'
-    ]
-    out.append("</p><ul>")
-    for d in view.definitions:
-        title = f" ({_esc(d.title)})" if d.title else ""
-        out.append(
-            f"<li>{d.kind}{title}: <code>{_esc(d.id)}</code> version <code>{_esc(d.version)}</code>, "
-            f"SHA-256 fingerprint <code>{_esc(d.sha256)}</code></li>"
-        )
-    out.append("</ul></section>")
-    return out
-
-
-def chart_html(record: Mapping[str, Any]) -> str:
-    """The chart report of an intake record as one self-contained HTML file that prints on A4 and Letter.
-
-    Crisis help (when the record has any) comes first; then who, when and the placement, with the computed level
-    always shown beside the counselor's; scores, the severity profile as an inline SVG chart, the reasons and the
-    criteria they stand on, care to consider, the clinician's note, the answers, versions, signature lines and the
-    notice. No scripts and no external resources; every value from the record is HTML-escaped.
-    """
-    view = chart_view(record)
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Chart report: client {_esc(view.client)}</title>",
-        f"<style>{_STYLE}</style></head>",
-        "<body>",
-    ]
-    if view.safety is not None:
-        kind = "safety" if view.safety.urgent else "safety check-in"
-        out.append(f'<section class="{kind}" role="alert"><h2>{_esc(view.safety.heading)}</h2>')
-        out.append(f"<p>{_esc(view.safety.message)}</p><ul>")
-        out += [f"<li><strong>{_esc(name)}:</strong> {_esc(how)}</li>" for name, how in view.safety.contacts]
-        out.append("</ul></section>")
-    out += ["<header><h1>Level-of-care screening: chart report</h1>", _html_meta(view), "</header>"]
-    out += _html_placement(view)
-    out += _html_scores(view)
-    out.append('<section class="block"><h2>Severity profile</h2>')
-    if view.profile:
-        out.append(f'<figure>{profile_svg(view.profile)}<figcaption class="small muted">')
-        out.append(f"{_esc(PROFILE_CAPTION)}.</figcaption></figure>")
-    else:
-        out.append("<p>This record has no severity profile.</p>")
-    out.append("</section>")
-    if view.deciding or view.also_noted:
-        out.append("<section><h2>Reasons</h2>")
-        out += _html_reasons("Deciding reasons", DECIDING_INTRO, view.deciding)
-        out += _html_reasons(
-            "Also noted",
-            ALSO_NOTED_INTRO,
-            view.also_noted,
-        )
-        out.append("</section>")
-    out += _html_suggestions(view)
-    if view.clinician_notes:
-        out.append('<section class="block"><h2>Clinician\'s note</h2>')
-        for label, text in view.clinician_notes:
-            if len(view.clinician_notes) > 1:
-                out.append(f"<h3>{_esc(label)}</h3>")
-            out.append(f'<p class="note">{_esc(text.replace(chr(13) + chr(10), chr(10)))}</p>')
-        out.append("</section>")
-    out += _html_answers(view)
-    out += _html_versions(view)
-    out.append(
-        '<section class="block"><h2>Signatures</h2><div class="signatures">'
-        "<div>Counselor signature</div><div>Date</div>"
-        "<div>Reviewed by (supervisor)</div><div>Date</div></div></section>"
-    )
-    out.append(f'<footer class="notice"><strong>Please keep in mind:</strong> {_esc(view.notice)}</footer>')
-    out += ["</body>", "</html>"]
-    return "\n".join(out) + "\n"
-
-
-# --- Markdown -----------------------------------------------------------------------------------------------------
-
-
-def _md(value: str) -> str:
-    return markdown_escape(value)
-
-
-def _md_reasons(heading: str, intro: str, reasons: tuple[ReasonLine, ...]) -> list[str]:
-    if not reasons:
-        return []
-    out = [f"### {heading}", "", f"{intro[0].upper()}{intro[1:]}.", ""]
-    for reason in reasons:
-        out.append(f"- **Points to: {_md(reason.level_name)}.** {_md(reason.text)}")
-        out += [f"  - Based on: {_md(phrase)}" for phrase in reason.evidence]
-        out += [f"  - Criterion, guide section “{_md(c.section)}”: {_md(_said(c))}" for c in reason.citations]
-    out.append("")
-    return out
-
-
-def chart_markdown(record: Mapping[str, Any]) -> str:
-    """The chart report of an intake record in Markdown: the same sections, in the same order, as `chart_html`
-    (crisis help first; scores, profile and answers as tables). Every value from the record is Markdown-escaped."""
-    view = chart_view(record)
-    out: list[str] = []
-    if view.safety is not None:
-        out += [f"> **{_md(view.safety.heading)}**", ">", f"> {_md(view.safety.message)}", ">"]
-        out += [f"> - **{_md(name)}:** {_md(how)}" for name, how in view.safety.contacts]
-        out.append("")
-    out += [
-        "# Level-of-care screening: chart report",
-        "",
-        f"- **Client:** {_md(view.client)}",
-        f"- **Date and time:** {_md(view.when)}",
-        f"- **Counselor:** {_md(view.counselor)}",
-        f"- **Record:** {_md(view.record_id)}",
-        "",
-        "## Recommendation",
-        "",
-        f"- Computed by the screening: **{_md(view.computed)}**",
-    ]
-    if view.override_reason is None:
-        out.append(f"- Counselor's placement: **{_md(view.chosen)}** (the computed level, accepted)")
-    else:
-        out.append(f"- Counselor's placement: **{_md(view.chosen)}** (a different level)")
-        out.append(f"- Reason: {_md(view.override_reason)}")
-    out.append("")
-    if view.warnings:
-        out += ["Warnings from the screening:", "", *(f"- {_md(w)}" for w in view.warnings), ""]
-    out += ["## Instrument scores", ""]
-    if view.scores:
-        out += [f"{SCORES_CAPTION}.", "", "| Instrument | Score | Band |", "| --- | --- | --- |"]
-        out += [f"| {_md(s.instrument)} | {_md(s.total)} of {_md(s.maximum)} | {_md(s.band)} |" for s in view.scores]
-    else:
-        out.append("No instrument was scored in this intake.")
-    out += ["", "## Severity profile", ""]
-    if view.profile:
-        out += [f"{PROFILE_CAPTION}.", "", "| Area | Value |", "| --- | --- |"]
-        out += [f"| {_md(p.area)} | {p.value} of {p.maximum} |" for p in view.profile]
-    else:
-        out.append("This record has no severity profile.")
-    out.append("")
-    if view.deciding or view.also_noted:
-        out += ["## Reasons", ""]
-        out += _md_reasons("Deciding reasons", DECIDING_INTRO, view.deciding)
-        out += _md_reasons(
-            "Also noted",
-            ALSO_NOTED_INTRO,
-            view.also_noted,
-        )
-    care: list[str] = []
+def _care(view: ChartView) -> list[Block]:
+    care: list[Block] = []
     for heading, suggestions in (
         ("Program types to consider", view.programs),
         ("Therapies (modalities) to consider", view.modalities),
     ):
         if suggestions:
-            care += [f"### {heading}", "", *(f"- **{_md(s.name)}:** {_md(s.text)}" for s in suggestions), ""]
+            care += [Heading(heading, 3), Bullets(tuple(_labelled(s.name, s.text) for s in suggestions))]
     if view.notes:
-        care += ["### Practical notes", "", *(f"- {_md(note)}" for note in view.notes), ""]
-    if care:
-        out += ["## Care to consider", "", *care]
+        care += [Heading("Practical notes", 3), Bullets(view.notes)]
+    return [Section("Care to consider", tuple(care), "care")] if care else []
+
+
+def _versions(view: ChartView) -> Versions:
+    definitions: list[Inline] = []
+    for d in view.definitions:
+        title = (" (", d.title, ")") if d.title else ()
+        definitions.append(
+            (d.kind, *title, ": ", Code(d.id), " version ", Code(d.version), ", SHA-256 fingerprint ", Code(d.sha256))
+        )
+    return Versions(("carecheck version ", Code(view.carecheck_version)), tuple(definitions))
+
+
+def chart_blocks(view: ChartView) -> list[Block]:
+    """The chart report as blocks: crisis help first, then who, when and the placement (the computed level always
+    beside the counselor's), scores, profile, reasons, care to consider, the clinician's note, the answers, versions,
+    signature lines and the notice. Sections marked `block` are kept whole on a printed page."""
+    blocks: list[Block] = []
+    if view.safety is not None:
+        contacts = tuple(_labelled(name, how) for name, how in view.safety.contacts)
+        blocks.append(Alert(view.safety.heading, (view.safety.message, *contacts), view.safety.urgent, "safety"))
+    fields = (
+        ("Client", view.client),
+        ("Date and time", view.when),
+        ("Counselor", view.counselor),
+        ("Record", view.record_id),
+    )
+    blocks += [Header(CHART_TITLE, fields), _recommendation(view)]
+    if view.scores:
+        scores = tuple((s.instrument, (s.total, " of ", s.maximum), s.band) for s in view.scores)
+        scored: tuple[Block, ...] = (
+            Paragraph(f"{SCORES_CAPTION}.", "small muted"),
+            Table(("Instrument", "Score", "Band"), scores, numeric=(1,)),
+        )
+    else:
+        scored = (Paragraph("No instrument was scored in this intake."),)
+    blocks.append(Section("Instrument scores", scored, "block"))
+    profile = tuple((p.area, p.value, p.maximum) for p in view.profile)
+    blocks.append(
+        Section(
+            "Severity profile",
+            (Figure("Severity profile", f"{PROFILE_CAPTION}.", profile),)
+            if profile
+            else (Paragraph("This record has no severity profile."),),
+            "block",
+        )
+    )
+    if view.deciding or view.also_noted:
+        reasons = _reasons_block("Deciding reasons", DECIDING_INTRO, view.deciding)
+        reasons += _reasons_block("Also noted", ALSO_NOTED_INTRO, view.also_noted)
+        blocks.append(Section("Reasons", tuple(reasons)))
+    blocks += _care(view)
     if view.clinician_notes:
-        out += ["## Clinician's note", ""]
+        notes: list[Block] = []
         for label, text in view.clinician_notes:
             if len(view.clinician_notes) > 1:
-                out += [f"### {_md(label)}", ""]
-            lines = text.replace("\r\n", "\n").split("\n")
-            out += [*(f"> {_md(line)}" if line.strip() else ">" for line in lines), ""]
-    out += ["## Appendix: the answers", ""]
-    if view.answers:
-        out += ["| Section | Question | Answer |", "| --- | --- | --- |"]
-        out += [f"| {_md(r.section)} | {_md(r.label)} | {_md(r.display)} |" for r in view.answers]
-    else:
-        out.append("No answers were recorded.")
-    out += ["", "## Versions", "", f"- carecheck version {_md(view.carecheck_version)}"]
-    for d in view.definitions:
-        title = f" ({_md(d.title)})" if d.title else ""
-        out.append(f"- {d.kind}{title}: {_md(d.id)} version {_md(d.version)}, SHA-256 fingerprint {_md(d.sha256)}")
-    out += [
-        "",
-        "## Signatures",
-        "",
-        "| Role | Name and signature | Date |",
-        "| --- | --- | --- |",
-        "| Counselor |   |   |",
-        "| Reviewed by (supervisor) |   |   |",
-        "",
-        f"**Please keep in mind:** {_md(view.notice)}",
+                notes.append(Heading(label, 3))
+            notes.append(Quote(text))
+        blocks.append(Section("Clinician's note", tuple(notes), "block"))
+    answers: Block = (
+        Table(
+            ("Section", "Question", "Answer"),
+            tuple((r.section, r.label, r.display) for r in view.answers),
+            grouped=True,
+        )
+        if view.answers
+        else Paragraph("No answers were recorded.")
+    )
+    blocks += [
+        Section("Appendix: the answers", (Box((answers,), "appendix"),)),
+        Section("Versions", (_versions(view),), "versions"),
+        Section("Signatures", (Signatures(("Counselor", "Reviewed by (supervisor)"), _SIGNATURE_CAPTIONS),), "block"),
+        Footer(_labelled("Please keep in mind", view.notice)),
     ]
-    return "\n".join(out) + "\n"
+    return blocks
 
 
-def _text_reasons(heading: str, reasons: tuple[ReasonLine, ...]) -> list[Block]:
-    if not reasons:
-        return []
-    lines = []
-    for reason in reasons:
-        cited = "; ".join(f"guide section “{c.section}”: {_said(c)}" for c in reason.citations)
-        lines.append(f"Points to {reason.level_name}. {reason.text} (Based on: {'; '.join(reason.evidence)}. {cited})")
-    return [Heading(heading), Bullets(tuple(lines))]
+def chart_html(record: Mapping[str, Any]) -> str:
+    """The chart report of an intake record as one self-contained HTML file that prints on A4 and Letter:
+    `chart_blocks` in the HTML layout every result uses, with the print style above. No scripts and no external
+    resources; every value from the record is HTML-escaped; the severity profile is an inline SVG chart."""
+    view = chart_view(record)
+    return layout_html(chart_blocks(view), f"Chart report: client {view.client}", _STYLE)
+
+
+def chart_markdown(record: Mapping[str, Any]) -> str:
+    """The chart report of an intake record in Markdown: `chart_blocks` in the layout every result uses; the same
+    sections, in the same order, as `chart_html` (crisis help first; scores, profile and answers as tables). Every value
+    from the record is Markdown-escaped, each on its own."""
+    return layout_markdown(chart_blocks(chart_view(record)))
 
 
 def chart_text(record: Mapping[str, Any], width: int = 80, color: bool = False, plain: bool = False) -> str:
-    """The chart report as text for a terminal (`records show`): the same content as `chart_markdown`, in the text
-    layout every result uses (crisis help first; control characters in the record shown, not obeyed)."""
-    view = chart_view(record)
-    blocks: list[Block] = []
-    if view.safety is not None:
-        lines = (view.safety.message, *(f"{name}: {how}" for name, how in view.safety.contacts))
-        blocks.append(Alert(view.safety.heading, lines, view.safety.urgent))
-    placement = [f"Computed by the screening: {view.computed}", f"Counselor's placement: {view.chosen}"]
-    placement[-1] += " (a different level)" if view.override_reason is not None else " (the computed level, accepted)"
-    if view.override_reason is not None:
-        placement.append(f"Reason: {view.override_reason}")
-    blocks += [
-        Heading(f"Intake record {view.record_id}: client {view.client}", 1),
-        Paragraph(f"{view.when}; counselor: {view.counselor}."),
-        Heading("Recommendation"),
-        Bullets(tuple(placement)),
-    ]
-    if view.warnings:
-        blocks += [Heading("Warnings from the screening"), Bullets(view.warnings)]
-    blocks += [
-        Heading("Instrument scores"),
-        Bullets(tuple(f"{s.instrument}: {s.total} of {s.maximum} ({s.band})" for s in view.scores))
-        if view.scores
-        else Paragraph("No instrument was scored in this intake."),
-    ]
-    if view.profile:
-        blocks.append(
-            Chart("Severity profile (0 = nothing to note)", tuple((p.area, p.value, p.maximum) for p in view.profile))
-        )
-    blocks += _text_reasons("Deciding reasons", view.deciding) + _text_reasons("Also noted", view.also_noted)
-    care = [f"{s.name}: {s.text}" for s in (*view.programs, *view.modalities)] + list(view.notes)
-    if care:
-        blocks += [Heading("Care to consider"), Bullets(tuple(care))]
-    if view.clinician_notes:
-        blocks += [Heading("Clinician's note"), *(Paragraph(text) for _, text in view.clinician_notes)]
-    blocks += [
-        Heading("The answers"),
-        Bullets(tuple(f"{r.section}: {r.label}: {r.display}" for r in view.answers)),
-        Heading("Versions"),
-        Bullets(
-            (
-                f"carecheck {view.carecheck_version}",
-                *(f"{d.kind} {d.id} {d.version}, SHA-256 {d.sha256}" for d in view.definitions),
-            )
-        ),
-        Paragraph(view.notice),
-    ]
-    return layout_text(blocks, width, color, plain)
+    """The chart report as text for a terminal (`records show`): `chart_blocks` in the text layout every result uses,
+    the whole report at the terminal's width (crisis help first; control characters in the record shown, not obeyed;
+    with `plain`, the profile in words rather than bars)."""
+    return layout_text(chart_blocks(chart_view(record)), width, color, plain)
