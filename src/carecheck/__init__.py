@@ -23,6 +23,7 @@ _EXPORTS = {
     "result_json": "carecheck.output.render",
     "render_result": "carecheck.output.render",
     "Format": "carecheck.output.formats",
+    "JsonResultWriter": "carecheck.output.jsonresult",
     "CarecheckError": "carecheck.core.errors",
     "AnswersError": "carecheck.core.errors",
     "DefinitionError": "carecheck.core.errors",
@@ -35,6 +36,7 @@ __all__ = [
     "CarecheckError",
     "DefinitionError",
     "Format",
+    "JsonResultWriter",
     "Result",
     "UsageError",
     "__version__",
@@ -52,13 +54,20 @@ if TYPE_CHECKING:
     from carecheck.core.result import Result
     from carecheck.core.wording import explain
     from carecheck.output.formats import Format
+    from carecheck.output.jsonresult import JsonResultWriter
     from carecheck.output.render import render_result, result_json
 
 
+_MOVED_MODULES = {"jsonresult": "carecheck.output.jsonresult"}
+"""Modules the README once documented at the top of the package, before the layers had folders."""
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _MOVED_MODULES:
+        return importlib.import_module(_MOVED_MODULES[name])
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'carecheck' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module), name)
