@@ -1,0 +1,183 @@
+"""`carecheck export questionnaire`: the questionnaire as an R5 SDC Questionnaire, stable, LOINC-coded where confirmed,
+valid to the spec's models and schema, with its branching, scoring and credits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carecheck.api import load_questionnaire_only
+from carecheck.clinic.fhir_questionnaire import fhir_questionnaire, questionnaire_json
+from carecheck.core.errors import CarecheckError
+from conftest import run_carecheck
+from fhir_validation import dom6_warnings, model_validates, schema_errors
+
+LOINC = "http://loinc.org"
+
+
+def exported(name: str = "self-assessment") -> dict[str, Any]:
+    compiled = load_questionnaire_only(name)
+    return fhir_questionnaire(compiled.questionnaire, compiled.items)
+
+
+def every_item(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for item in items:
+        found[item["linkId"]] = item
+        found |= every_item(item.get("item", []))
+    return found
+
+
+@pytest.fixture(scope="module")
+def questionnaire() -> dict[str, Any]:
+    return exported()
+
+
+@pytest.fixture(scope="module")
+def by_link(questionnaire: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return every_item(questionnaire["item"])
+
+
+@pytest.mark.parametrize("name", ["self-assessment", "counselor-intake"])
+def test_the_exported_questionnaire_validates_with_the_r5_models_and_has_every_narrative(name: str) -> None:
+    resource = exported(name)
+    model_validates(resource)
+    assert dom6_warnings(resource) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["self-assessment", "counselor-intake"])
+def test_the_exported_questionnaire_fits_the_official_r5_json_schema(name: str) -> None:
+    assert schema_errors(exported(name)) == []
+
+
+def test_the_canonical_url_version_and_linkids_are_stable(
+    questionnaire: dict[str, Any], by_link: dict[str, dict[str, Any]]
+) -> None:
+    assert questionnaire["url"] == "urn:carecheck:questionnaire:self-assessment"
+    assert questionnaire["version"] == "1.0.0"
+    assert questionnaire["status"] == "active"
+    assert [group["linkId"] for group in questionnaire["item"]][:3] == [
+        "section-about_you",
+        "section-recent_use",
+        "section-drinking",
+    ]
+    assert {"age", "substances", "phq9_9", "asq_5", "hours_available"} <= by_link.keys()
+    compiled = load_questionnaire_only("self-assessment")
+    assert questionnaire_json(compiled) == questionnaire_json(load_questionnaire_only("self-assessment"))
+
+
+def test_questions_and_answers_carry_the_confirmed_loinc_codes(by_link: dict[str, dict[str, Any]]) -> None:
+    assert by_link["section-mood"]["code"] == [
+        {"system": LOINC, "code": "44249-1", "display": "PHQ-9 quick depression assessment panel [Reported.PHQ]"}
+    ]
+    assert by_link["section-drinking"]["code"][0]["code"] == "72110-0"
+    assert by_link["phq9_1"]["code"][0]["code"] == "44250-9"
+    assert by_link["audit_4"]["code"][0]["code"] == "97734-8"
+    assert [o["valueCoding"]["code"] for o in by_link["phq9_9"]["answerOption"]] == [
+        "LA6568-5",
+        "LA6569-3",
+        "LA6570-1",
+        "LA6571-9",
+    ]
+    assert [o["extension"][0]["valueDecimal"] for o in by_link["phq9_9"]["answerOption"]] == [0, 1, 2, 3]
+
+
+def test_what_no_source_confirms_stays_in_carecheck_s_own_codes(by_link: dict[str, dict[str, Any]]) -> None:
+    for link_id in ("dast_1", "asq_1", "section-worry", "section-safety", "age"):
+        assert "code" not in by_link[link_id], link_id
+    audit_1 = by_link["audit_1"]["answerOption"][0]["valueCoding"]
+    assert audit_1 == {"system": "urn:carecheck:self-assessment:audit_1", "code": "0", "display": "Never"}
+
+
+def test_asked_if_conditions_become_enable_when(by_link: dict[str, dict[str, Any]]) -> None:
+    alcohol = by_link["section-drinking"]["enableWhen"]
+    substance_codings = [o["valueCoding"] for o in by_link["substances"]["answerOption"]]
+    assert alcohol == [{"question": "substances", "operator": "=", "answerCoding": alcohol[0]["answerCoding"]}]
+    assert alcohol[0]["answerCoding"]["code"] == "alcohol"
+    assert {"system": alcohol[0]["answerCoding"]["system"], "code": "alcohol"}.items() <= substance_codings[0].items()
+    assert by_link["section-recent_use"]["enableWhen"] == [
+        {"question": "substances", "operator": "exists", "answerBoolean": True}
+    ]
+    assert by_link["section-drug_use"]["enableBehavior"] == "any"
+    assert len(by_link["section-drug_use"]["enableWhen"]) == 5
+    # carecheck's `!=` is false for an unanswered item; FHIR's is true, so the answer must exist as well.
+    relapse = by_link["relapse_after_treatment"]
+    assert relapse["enableBehavior"] == "all"
+    assert [(c["operator"], c.get("answerCoding", {}).get("code")) for c in relapse["enableWhen"]] == [
+        ("exists", None),
+        ("!=", "none"),
+    ]
+    assert by_link["asq_5"]["enableBehavior"] == "any"
+
+
+def test_instrument_totals_are_sdc_calculated_expressions(by_link: dict[str, dict[str, Any]]) -> None:
+    total = by_link["phq9-total"]
+    assert total["code"][0]["code"] == "44261-6"
+    assert total["readOnly"] is True
+    extension = total["extension"][0]
+    assert extension["url"] == "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
+    expression = extension["valueExpression"]["expression"]
+    assert all(f"linkId = 'phq9_{n}'" in expression for n in range(1, 10))
+    assert ".weight()" in expression
+    # DAST-10 item 3 is reverse-scored: "no" scores the point.
+    dast = by_link["dast-total"]["extension"][0]["valueExpression"]["expression"]
+    assert "linkId = 'dast_3').answer.value = false" in dast
+    assert "linkId = 'dast_1').answer.value = true" in dast
+
+
+def test_each_instrument_s_credit_and_terms_are_in_copyright_and_item_text(
+    questionnaire: dict[str, Any], by_link: dict[str, dict[str, Any]]
+) -> None:
+    compiled = load_questionnaire_only("self-assessment")
+    for name, entry in compiled.questionnaire.instruments.items():
+        credit = entry.instrument.attribution
+        assert credit.name in questionnaire["copyright"]
+        assert " ".join(credit.terms.split()) in " ".join(questionnaire["copyright"].split())
+        assert by_link[f"{name}-credit"]["type"] == "display"
+        assert credit.terms in by_link[f"{name}-credit"]["text"]
+
+
+CONDITIONS = """\
+id: fhir-conditions
+version: '1'
+title: Conditions
+sections:
+  - id: first
+    title: First
+    items:
+      - {id: age, type: integer, min: 12, max: 99, prompt: Age?}
+      - {id: smoker, type: boolean, prompt: Smoke?}
+      - {id: older_smoker, type: boolean, prompt: Long?, when: "age >= 40 and not smoker"}
+"""
+
+
+def test_a_condition_enable_when_cannot_say_becomes_an_enable_when_expression(tmp_path: Path) -> None:
+    path = tmp_path / "conditions.yaml"
+    path.write_text(CONDITIONS)
+    by_link = every_item(exported(str(path))["item"])
+    extension = by_link["older_smoker"]["extension"][0]
+    assert extension["url"].endswith("sdc-questionnaire-enableWhenExpression")
+    assert extension["valueExpression"]["expression"] == (
+        "((iif(%resource.repeat(item).where(linkId = 'age').answer.value >= 40, true, false)) and "
+        "((iif(%resource.repeat(item).where(linkId = 'smoker').answer.value = true, true, false))).not())"
+    )
+    assert "enableWhen" not in by_link["older_smoker"]
+
+
+def test_a_condition_fhir_cannot_say_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "asked.yaml"
+    path.write_text(CONDITIONS.replace("age >= 40 and not smoker", "asked(smoker)"))
+    with pytest.raises(CarecheckError, match="item older_smoker cannot be written in FHIR"):
+        exported(str(path))
+
+
+@pytest.mark.slow
+def test_the_command_writes_the_questionnaire(tmp_path: Path) -> None:
+    output = tmp_path / "q.json"
+    run_carecheck("export", "questionnaire", "--format", "fhir", "--output", str(output), expect_exit=0)
+    assert json.loads(output.read_text()) == exported()
+    assert output.stat().st_mode & 0o777 == 0o600
