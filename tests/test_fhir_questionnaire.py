@@ -4,15 +4,20 @@ valid to the spec's models and schema, with its branching, scoring and credits."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from carecheck import load_assessor
 from carecheck.api import load_questionnaire_only
+from carecheck.clinic.fhir import fhir_bundle
 from carecheck.clinic.fhir_questionnaire import fhir_questionnaire, questionnaire_json
+from carecheck.clinic.record import build_record
 from carecheck.core.errors import CarecheckError
-from conftest import run_carecheck
+from conftest import run_carecheck, with_alcohol, with_drugs, with_gad7, with_phq9
 from fhir_validation import dom6_warnings, model_validates, schema_errors
 
 LOINC = "http://loinc.org"
@@ -122,11 +127,11 @@ def test_instrument_totals_are_sdc_calculated_expressions(by_link: dict[str, dic
     assert extension["url"] == "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
     expression = extension["valueExpression"]["expression"]
     assert all(f"linkId = 'phq9_{n}'" in expression for n in range(1, 10))
-    assert ".weight()" in expression
+    assert "url = 'http://hl7.org/fhir/StructureDefinition/itemWeight'" in expression
     # DAST-10 item 3 is reverse-scored: "no" scores the point.
     dast = by_link["dast-total"]["extension"][0]["valueExpression"]["expression"]
-    assert "linkId = 'dast_3').answer.value = false" in dast
-    assert "linkId = 'dast_1').answer.value = true" in dast
+    assert "linkId = 'dast_3').answer.valueBoolean = false" in dast
+    assert "linkId = 'dast_1').answer.valueBoolean = true" in dast
 
 
 def test_each_instrument_s_credit_and_terms_are_in_copyright_and_item_text(
@@ -162,8 +167,9 @@ def test_a_condition_enable_when_cannot_say_becomes_an_enable_when_expression(tm
     extension = by_link["older_smoker"]["extension"][0]
     assert extension["url"].endswith("sdc-questionnaire-enableWhenExpression")
     assert extension["valueExpression"]["expression"] == (
-        "((iif(%resource.repeat(item).where(linkId = 'age').answer.value >= 40, true, false)) and "
-        "((iif(%resource.repeat(item).where(linkId = 'smoker').answer.value = true, true, false))).not())"
+        "((iif(%resource.item.where(linkId = 'section-first').item.where(linkId = 'age').answer.valueInteger >= 40, "
+        "true, false)) and ((iif(%resource.item.where(linkId = 'section-first').item.where(linkId = 'smoker')"
+        ".answer.valueBoolean = true, true, false))).not())"
     )
     assert "enableWhen" not in by_link["older_smoker"]
 
@@ -181,3 +187,78 @@ def test_the_command_writes_the_questionnaire(tmp_path: Path) -> None:
     run_carecheck("export", "questionnaire", "--format", "fhir", "--output", str(output), expect_exit=0)
     assert json.loads(output.read_text()) == exported()
     assert output.stat().st_mode & 0o777 == 0o600
+
+
+# --- the SDC expressions, run by a FHIRPath engine we did not write -------------------------------------------------
+
+ANSWER_SETS = {
+    "alcohol": with_alcohol(23),
+    "drugs": with_drugs(6, drug="opioids", dast_3=False),
+    "mood": with_phq9(17, phq9_9=2) | {"asq_1": True, "asq_5": False},
+    "worry": with_gad7(12) | {"asq_2": True, "asq_4": True, "asq_5": True},
+}
+
+
+def response_to(answers: dict[str, Any]) -> dict[str, Any]:
+    assessor = load_assessor()
+    record = build_record(
+        assessor,
+        assessor.assess(answers),
+        client="C-1",
+        counselor=None,
+        created="2026-01-02T03:04:05Z",
+        override=None,
+        carecheck_version="0.1.0",
+    )
+    response: dict[str, Any] = fhir_bundle(record)["entry"][0]["resource"]
+    return response
+
+
+@lru_cache(maxsize=64)
+def _compiled_fhirpath(expression: str) -> Callable[[Any, Any], list[Any]]:
+    from fhirpathpy import compile as compile_fhirpath
+    from fhirpathpy.models import models
+
+    # Parsing is the slow part of this engine: each expression is parsed once and run on many responses.
+    return compile_fhirpath(expression, models["r5"])
+
+
+def run_fhirpath(expression: str, response: dict[str, Any], questionnaire: dict[str, Any]) -> list[Any]:
+    return _compiled_fhirpath(expression)(response, {"resource": response, "questionnaire": questionnaire})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answer_set", ANSWER_SETS)
+def test_each_total_expression_scores_an_exported_response_as_carecheck_does(
+    answer_set: str, questionnaire: dict[str, Any], by_link: dict[str, dict[str, Any]]
+) -> None:
+    answers = ANSWER_SETS[answer_set]
+    result = load_assessor().assess(answers)
+    response = response_to(answers)
+    for instrument in ("audit", "dast", "phq9", "gad7", "asq"):
+        expression = by_link[f"{instrument}-total"]["extension"][0]["valueExpression"]["expression"]
+        score = result.scores.get(instrument)
+        assert run_fhirpath(expression, response, questionnaire) == [score.total if score else 0], instrument
+
+
+@pytest.mark.slow
+def test_an_enable_when_expression_means_what_the_condition_means(tmp_path: Path) -> None:
+    path = tmp_path / "conditions.yaml"
+    path.write_text(CONDITIONS)
+    questionnaire = exported(str(path))
+    expression = every_item(questionnaire["item"])["older_smoker"]["extension"][0]["valueExpression"]["expression"]
+
+    def enabled(*items: dict[str, Any]) -> list[Any]:
+        group = {"linkId": "section-first", "item": list(items)}
+        response = {"resourceType": "QuestionnaireResponse", "status": "completed", "item": [group]}
+        return run_fhirpath(expression, response, questionnaire)
+
+    age = {"linkId": "age", "answer": [{"valueInteger": 52}]}
+    young = {"linkId": "age", "answer": [{"valueInteger": 30}]}
+    smoker = {"linkId": "smoker", "answer": [{"valueBoolean": True}]}
+    non_smoker = {"linkId": "smoker", "answer": [{"valueBoolean": False}]}
+    assert enabled(age, non_smoker) == [True]
+    assert enabled(age) == [True]  # `not smoker` holds for an unanswered smoker, as in carecheck
+    assert enabled(age, smoker) == [False]
+    assert enabled(young, non_smoker) == [False]
+    assert enabled(non_smoker) == [False]  # an unanswered age fails `age >= 40`, never leaves it undecided

@@ -277,19 +277,36 @@ def _total(context: _Context, instrument: Instrument) -> dict[str, Any]:
         linkId=total_link_id(instrument.id),
         code=code,
         text=fhir_text(f"{instrument.name}: total score"),
-        type="decimal",  # what FHIRPath's weight() sums to
+        type="decimal",  # what itemWeights (decimals) sum to
         readOnly=True,
     )
 
 
-def _answer_of(item_id: str) -> str:
-    return f"%resource.repeat(item).where(linkId = '{item_id}').answer.value"
+_VALUE_OF_TYPE = {"boolean": "valueBoolean", "integer": "valueInteger", "choice": "valueCoding", "multi": "valueCoding"}
+
+
+def _item_path(root: str, item: CompiledItem) -> str:
+    # Questions sit right under their section's group, in the Questionnaire and in every response to it: a direct
+    # path, which engines evaluate far faster than a search of the whole tree with repeat(item).
+    return f"{root}.item.where(linkId = '{section_link_id(item.section)}').item.where(linkId = '{item.id}')"
+
+
+def _answer_of(item: CompiledItem, typed: bool = True) -> str:
+    """FHIRPath for an item's answer in the response. The value is named by its type (`valueCoding`), as the
+    LHC-Forms PHQ-9 does: that needs no model of FHIR's choice types in the engine."""
+    path = f"{_item_path('%resource', item)}.answer"
+    kind = item.definition.type
+    return f"{path}.{_VALUE_OF_TYPE[kind]}" if typed and kind in _VALUE_OF_TYPE else path
 
 
 def _points(item: CompiledItem, reverse: bool) -> str:
-    """A FHIRPath term for the points one answer scores; 0 when it is not answered, like carecheck's own total."""
+    """A FHIRPath term for the points one answer scores; 0 when it is not answered, like carecheck's own total.
+
+    A choice's points are its answerOption's itemWeight, looked up in the Questionnaire (`%questionnaire`) by the
+    answer's code: what SDC's `weight()` does, written out, so that engines without `weight()` score it too.
+    """
     definition = item.definition
-    answer = _answer_of(item.id)
+    answer = _answer_of(item)
     if definition.type == "boolean":
         return f"iif({answer} = {'false' if reverse else 'true'}, 1, 0)"
     points = kind_of(definition).points(definition)
@@ -297,11 +314,14 @@ def _points(item: CompiledItem, reverse: bool) -> str:
         raise CarecheckError(f"item {item.id!r} is scored but has no points, so FHIR cannot sum it")
     low, high = points
     if definition.type == "choice":  # its answers' itemWeights are already the points, reverse-scored or not
-        return f"iif({answer}.exists(), {answer}.weight(), 0)"
-    value = answer
+        weight = (
+            f"{_item_path('%questionnaire', item)}.answerOption"
+            f".where(valueCoding.code = {answer}.code).extension.where(url = '{ITEM_WEIGHT}').valueDecimal"
+        )
+        return f"iif({answer}.exists(), {weight}, 0)"
     if reverse:
-        return f"iif({value}.exists(), {low + high} - {value}, 0)"
-    return f"iif({value}.exists(), {value}, 0)"
+        return f"iif({answer}.exists(), {low + high} - {answer}, 0)"
+    return f"iif({answer}.exists(), {answer}, 0)"
 
 
 # --- "asked if" ------------------------------------------------------------------------------------------------------
@@ -401,13 +421,14 @@ def _fhirpath(context: _Context, node: Node, where: str) -> str:
             f"the condition of {where} cannot be written in FHIR: use comparisons of items with fixed values, "
             "`in`, has_any(), and, or, not"
         )
-    return "(" + " and ".join(_entry_path(entry) for entry in simple) + ")"
+    return "(" + " and ".join(_entry_path(context, entry) for entry in simple) + ")"
 
 
-def _entry_path(entry: Mapping[str, Any]) -> str:
-    answer = _answer_of(str(entry["question"]))
+def _entry_path(context: _Context, entry: Mapping[str, Any]) -> str:
+    item = context.items[str(entry["question"])]
+    answer = _answer_of(item)
     if entry["operator"] == "exists":
-        return f"{answer}.exists()"
+        return f"{_answer_of(item, typed=False)}.exists()"
     if "answerCoding" in entry:
         coding = entry["answerCoding"]
         test = f"{answer}.where(system = '{coding['system']}' and code = '{coding['code']}').exists()"
