@@ -19,8 +19,7 @@ from fhir.resources import get_fhir_model_class
 
 SCHEMA_PLACES = (
     os.environ.get("FHIR_R5_SCHEMA", ""),
-    str(Path.home() / ".cache" / "carecheck-ci" / "package" / "openapi" / "fhir.schema.json"),
-    "/tmp/r5pkg/package/openapi/fhir.schema.json",
+    str(Path.home() / ".cache" / "carecheck-ci" / "package" / "openapi" / "fhir.schema.json"),  # where .ci/run puts it
 )
 DOMAIN_RESOURCES = {"Questionnaire", "QuestionnaireResponse", "Observation"}
 """The DomainResources carecheck exports (a Bundle is not one): dom-6 asks each for a narrative."""

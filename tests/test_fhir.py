@@ -371,3 +371,13 @@ def test_an_urgent_intake_leads_with_crisis_help() -> None:
     assert "911" in crisis
     assert "emergency room" in crisis
     assert observation["note"][1]["text"] == "Detox bed tomorrow."
+
+
+def test_a_record_stored_before_section_ids_still_exports_with_numbered_groups(assessor: Assessor) -> None:
+    record = record_for(assessor, with_alcohol(20))
+    for entry in record["answers"]:
+        del entry["section_id"], entry["instrument"]
+    bundle = fhir_bundle(record)
+    valid(bundle)
+    groups = [group["linkId"] for group in resources(bundle)[0]["item"]]
+    assert groups[:3] == ["section-1", "section-2", "section-3"]

@@ -262,3 +262,14 @@ def test_an_enable_when_expression_means_what_the_condition_means(tmp_path: Path
     assert enabled(age, smoker) == [False]
     assert enabled(young, non_smoker) == [False]
     assert enabled(non_smoker) == [False]  # an unanswered age fails `age >= 40`, never leaves it undecided
+
+
+@pytest.mark.slow
+def test_the_validators_find_what_is_wrong(questionnaire: dict[str, Any]) -> None:
+    broken = json.loads(json.dumps(questionnaire))
+    broken["item"][0]["item"][0]["answerOptions"] = []  # no such element
+    del broken["text"]
+    assert schema_errors(broken)
+    assert dom6_warnings(broken) == ["Questionnaire: dom-6, no narrative"]
+    broken["text"] = {"status": "generated", "div": "<p>not a div</p>"}
+    assert dom6_warnings(broken) == ["Questionnaire: the narrative is not a non-empty XHTML div"]
