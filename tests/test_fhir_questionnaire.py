@@ -18,7 +18,10 @@ from carecheck.clinic.fhir_questionnaire import fhir_questionnaire, questionnair
 from carecheck.clinic.record import build_record
 from carecheck.core.errors import CarecheckError
 from conftest import run_carecheck, with_alcohol, with_drugs, with_gad7, with_phq9
-from fhir_validation import dom6_warnings, model_validates, schema_errors
+from fhir_validation import dom6_warnings, invariant_findings, model_validates, schema_errors
+
+NOT_RUN = {"ele-1", "txt-1", "txt-2"}
+"""Invariants fhirpathpy cannot run (it lacks hasValue() and htmlChecks()); dom6_warnings checks the narratives."""
 
 LOINC = "http://loinc.org"
 
@@ -57,6 +60,12 @@ def test_the_exported_questionnaire_validates_with_the_r5_models_and_has_every_n
 @pytest.mark.parametrize("name", ["self-assessment", "counselor-intake"])
 def test_the_exported_questionnaire_fits_the_official_r5_json_schema(name: str) -> None:
     assert schema_errors(exported(name)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["self-assessment", "counselor-intake"])
+def test_the_exported_questionnaire_breaks_no_r5_invariant_and_has_no_dom6_warning(name: str) -> None:
+    assert invariant_findings(exported(name)) == ([], NOT_RUN)
 
 
 def test_the_canonical_url_version_and_linkids_are_stable(
@@ -268,8 +277,13 @@ def test_an_enable_when_expression_means_what_the_condition_means(tmp_path: Path
 def test_the_validators_find_what_is_wrong(questionnaire: dict[str, Any]) -> None:
     broken = json.loads(json.dumps(questionnaire))
     broken["item"][0]["item"][0]["answerOptions"] = []  # no such element
+    broken["item"][0]["item"][2]["linkId"] = "age"  # a linkId twice
     del broken["text"]
     assert schema_errors(broken)
     assert dom6_warnings(broken) == ["Questionnaire: dom-6, no narrative"]
+    assert [finding.split(":")[0] for finding in invariant_findings(broken)[0]] == [
+        "warning dom-6 at Questionnaire.",
+        "error que-2 at Questionnaire.",
+    ]
     broken["text"] = {"status": "generated", "div": "<p>not a div</p>"}
     assert dom6_warnings(broken) == ["Questionnaire: the narrative is not a non-empty XHTML div"]

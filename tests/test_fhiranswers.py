@@ -15,7 +15,7 @@ from carecheck.clinic.fhir import fhir_bundle
 from carecheck.clinic.record import Override, build_record
 from carecheck.core.errors import AnswersError
 from conftest import baseline_answers, run_carecheck, with_alcohol
-from fhir_validation import dom6_warnings, model_validates, schema_errors
+from fhir_validation import dom6_warnings, invariant_findings, model_validates, schema_errors
 
 INTAKE = load_assessor("counselor-intake", "counselor-intake")
 SELF = load_assessor()
@@ -74,6 +74,13 @@ def test_the_exported_bundle_validates_with_the_r5_models_and_has_every_narrativ
 @pytest.mark.slow
 def test_the_exported_bundle_fits_the_official_r5_json_schema() -> None:
     assert schema_errors(fhir_bundle(intake_record(Override("php", "Lives alone, no car.")))) == []
+
+
+@pytest.mark.slow
+def test_the_exported_bundle_breaks_no_r5_invariant_and_has_no_dom6_warning() -> None:
+    bundle = fhir_bundle(intake_record(Override("php", "Lives alone, no car.")))
+    # fhirpathpy lacks hasValue() and htmlChecks(): ele-1, txt-1 and txt-2 are not run (dom6_warnings parses the divs).
+    assert invariant_findings(bundle) == ([], {"ele-1", "txt-1", "txt-2"})
 
 
 def test_the_exported_response_reads_back_as_the_same_answers() -> None:
