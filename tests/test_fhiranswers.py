@@ -80,7 +80,9 @@ def test_the_exported_bundle_fits_the_official_r5_json_schema() -> None:
 def test_the_exported_bundle_breaks_no_r5_invariant_and_has_no_dom6_warning() -> None:
     bundle = fhir_bundle(intake_record(Override("php", "Lives alone, no car.")))
     # fhirpathpy lacks hasValue() and htmlChecks(): ele-1, txt-1 and txt-2 are not run (dom6_warnings parses the divs).
-    assert invariant_findings(bundle) == ([], {"ele-1", "txt-1", "txt-2"})
+    failures, not_run = invariant_findings(bundle)
+    assert failures == []
+    assert not_run <= {"ele-1", "txt-1", "txt-2"}
 
 
 def test_the_exported_response_reads_back_as_the_same_answers() -> None:
