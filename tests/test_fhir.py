@@ -251,7 +251,12 @@ def test_the_observation_carries_the_computed_level_and_scores(assessor: Assesso
     _, observation = resources(bundle)
     assert observation["status"] == "final"
     assert observation["category"][0]["coding"][0]["code"] == "survey"
-    assert observation["code"] == {"text": "Level of care recommendation"}
+    assert observation["code"] == {
+        "coding": [
+            {"system": "urn:carecheck:concept", "code": "level-of-care", "display": "Level of care recommendation"}
+        ],
+        "text": "Level of care recommendation",
+    }
     assert observation["effectiveDateTime"] == CREATED
     assert observation["subject"]["identifier"] == {"system": "urn:carecheck:client", "value": "C-1024"}
     assert observation["derivedFrom"] == [{"reference": response_url}]
@@ -261,11 +266,13 @@ def test_the_observation_carries_the_computed_level_and_scores(assessor: Assesso
     ]
     audit = component(observation, "audit")
     assert audit["valueInteger"] == record["result"]["scores"]["audit"]["total"] == 20
-    assert audit["interpretation"] == [{"text": record["result"]["scores"]["audit"]["band"]}]
-    assert component(observation, "Urgent")["valueBoolean"] is record["result"]["urgent"]
+    band = record["result"]["scores"]["audit"]["band"]
+    assert audit["interpretation"] == [{"coding": [{"system": "urn:carecheck:band:audit", "code": band}], "text": band}]
+    assert component(observation, "Urgent: crisis help first")["valueBoolean"] is record["result"]["urgent"]
     assert component(observation, "Screen positive")["valueBoolean"] is True
     assert "note" not in observation
-    assert all(c["code"]["text"] != "Level chosen by the counselor" for c in observation["component"])
+    assert observation["performer"] == [{"display": "Dana Ortiz"}]
+    assert all(c["code"]["text"] != "Level computed by carecheck" for c in observation["component"])
 
 
 # Each code checked against its LOINC term page; instruments without a verified code are named by text alone.
@@ -291,11 +298,12 @@ def test_instrument_totals_carry_verified_loinc_codes_only(
 def test_an_override_adds_the_chosen_level_and_reason_without_hiding_the_computed_one(assessor: Assessor) -> None:
     record = record_for(assessor, with_alcohol(20), override=Override("php", "Two relapses after IOP in a year."))
     _, observation = resources(fhir_bundle(record))
-    assert observation["valueCodeableConcept"]["coding"][0]["code"] == record["computed_level"] != "php"
-    chosen = component(observation, "Level chosen by the counselor")["valueCodeableConcept"]
-    assert chosen["coding"] == [
+    # The value is where the client was placed; the computed level stays beside it as a component.
+    assert observation["valueCodeableConcept"]["coding"] == [
         {"system": "urn:carecheck:level", "code": "php", "display": record["level_names"]["php"]}
     ]
+    computed = component(observation, "Level computed by carecheck")["valueCodeableConcept"]
+    assert computed["coding"][0]["code"] == record["computed_level"] != "php"
     assert observation["note"] == [{"authorString": "Dana Ortiz", "text": "Two relapses after IOP in a year."}]
 
 
@@ -355,9 +363,21 @@ def test_an_urgent_intake_leads_with_crisis_help() -> None:
     record = record_for(intake, with_alcohol(10) | findings, override=Override("php", "Detox bed tomorrow."))
     valid(fhir_bundle(record))
     observation = resources(fhir_bundle(record))[1]
-    assert observation["component"][0] == {"code": {"text": "Urgent"}, "valueBoolean": True}
+    assert observation["component"][0]["code"]["coding"][0]["code"] == "urgent"
+    assert observation["component"][0]["valueBoolean"] is True
+    assert observation["text"]["div"].index("988") < observation["text"]["div"].index("ciwa")
     crisis = observation["note"][0]["text"]
     assert "988" in crisis
     assert "911" in crisis
     assert "emergency room" in crisis
     assert observation["note"][1]["text"] == "Detox bed tomorrow."
+
+
+def test_a_record_stored_before_section_ids_still_exports_with_numbered_groups(assessor: Assessor) -> None:
+    record = record_for(assessor, with_alcohol(20))
+    for entry in record["answers"]:
+        del entry["section_id"], entry["instrument"]
+    bundle = fhir_bundle(record)
+    valid(bundle)
+    groups = [group["linkId"] for group in resources(bundle)[0]["item"]]
+    assert groups[:3] == ["section-1", "section-2", "section-3"]

@@ -27,6 +27,7 @@ from carecheck.cli.options import (
     DatabaseOption,
     DebugOption,
     DraftOption,
+    ExportQuestionnaireOption,
     FormatOption,
     IntakeAskMissingOption,
     IntakeResumeOption,
@@ -40,7 +41,7 @@ from carecheck.cli.options import (
     RulesOption,
     VersionOption,
 )
-from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat
+from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat, QuestionnaireFormat
 
 if TYPE_CHECKING:
     from carecheck.core.assessor import Assessor
@@ -274,6 +275,32 @@ def records_delete(
                     return
             records.delete(record_id)
         say_error(f"deleted record {record_id}")
+
+
+export_app = typer.Typer(
+    name="export",
+    help="Export definitions for other software: the questionnaire as a FHIR Questionnaire.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(export_app)
+
+
+@export_app.command("questionnaire")
+def export_questionnaire(
+    questionnaire: ExportQuestionnaireOption = "self-assessment",
+    fmt: Annotated[
+        QuestionnaireFormat, typer.Option("--format", "-f", help="fhir: an R5 Questionnaire with SDC scoring.")
+    ] = QuestionnaireFormat.FHIR,
+    output: OutputOption = None,
+) -> None:
+    """Export a questionnaire as a FHIR R5 Questionnaire (LOINC-coded, SDC-scored) that an EHR or a form renderer
+    can show, and whose responses `carecheck assess --answers` reads back."""
+    with _boundary():
+        from carecheck.api import load_questionnaire_only
+        from carecheck.clinic.fhir_questionnaire import questionnaire_json
+
+        emit(questionnaire_json(load_questionnaire_only(questionnaire)), output)
 
 
 def _questionnaire_or_assessor(questionnaire: str | None, rules: str | None) -> CompiledQuestionnaire | Assessor:

@@ -36,6 +36,12 @@ QuestionnaireOption = Annotated[
         help="A built-in questionnaire's name or a questionnaire file [default: the one the rules name]",
     ),
 ]
+ExportQuestionnaireOption = Annotated[
+    str,
+    typer.Option(
+        "--questionnaire", "-q", metavar="NAME_OR_PATH", help="A built-in questionnaire's name or a questionnaire file."
+    ),
+]
 RulesOption = Annotated[
     str | None,
     typer.Option(

@@ -153,7 +153,7 @@ def gather(
         terminal.say(f"Carrying on from your answers saved on {gatherer.draft.saved_at}.")
         return Gathered(gatherer.ask(dict(gatherer.draft.answers)), True, gatherer.draft, can_ask)
     if source is not None:
-        answers = read_answers(source)
+        answers = dict(assessor.answers_from(read_answers(source)))  # a FHIR response becomes item ids here
         if ask_missing and can_ask:
             return Gathered(gatherer.fill_gaps(answers, ask_optional), True, gatherer.draft, can_ask)
         return Gathered(answers, False, None, can_ask and source != "-")

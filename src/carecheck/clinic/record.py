@@ -125,6 +125,8 @@ def answer_entries(result: Result, assessor: Assessor) -> list[dict[str, Any]]:
             {
                 "id": compiled.id,
                 "section": titles.get(compiled.section, compiled.section),
+                "section_id": compiled.section,
+                "instrument": compiled.instrument,
                 "type": item.type,
                 "label": item.label or compiled.id,
                 "prompt": item.prompt,

@@ -15,6 +15,7 @@ from carecheck.core.codegen import Generated, generate
 from carecheck.core.compile import compile_definitions
 from carecheck.core.compiled import RECORD_ID, CompiledDefinitions, CompiledItem
 from carecheck.core.definitions import LoadedQuestionnaire, LoadedRuleSet
+from carecheck.core.fhiranswers import answers_from_fhir, is_fhir
 from carecheck.core.result import Outcome, Reason, Result, Score
 
 GENERATE_AFTER = 200
@@ -55,6 +56,14 @@ class Assessor:
 
     # --- answers ---
 
+    def answers_from(self, answers: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Answers as item ids: a FHIR QuestionnaireResponse (R5 or R4, for carecheck's exported Questionnaire or
+        LOINC-coded) is mapped to this questionnaire's items; an answer mapping is returned as it is.
+        Raises AnswersError naming each linkId or code that cannot be mapped."""
+        if not is_fhir(answers):
+            return answers
+        return answers_from_fhir(answers, self.questionnaire.questionnaire.id, self.items)
+
     def check(self, answers: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...], str | int | None]:
         """Check raw answers against the questionnaire.
 
@@ -91,7 +100,9 @@ class Assessor:
         return self.generated()
 
     def assess(self, answers: Mapping[str, Any]) -> Result:
-        """Score one answer set: check it, then evaluate the rules. Raises AnswersError on bad answers."""
+        """Score one answer set (item ids to answers, or a FHIR QuestionnaireResponse): check it, then evaluate the
+        rules. Raises AnswersError on bad answers."""
+        answers = self.answers_from(answers)
         generated = self._generated_when_worth_it()
         if generated is None:
             values, warnings, record_id = self.check(answers)

@@ -33,6 +33,12 @@ class ExportFormat(StrEnum):
     FHIR = "fhir"
 
 
+class QuestionnaireFormat(StrEnum):
+    """How a questionnaire is exported: a FHIR R5 Questionnaire (SDC) is the one form so far."""
+
+    FHIR = "fhir"
+
+
 class ListFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
