@@ -264,7 +264,9 @@ def test_the_observation_carries_the_computed_level_and_scores(assessor: Assesso
     assert audit["interpretation"] == [{"text": record["result"]["scores"]["audit"]["band"]}]
     assert component(observation, "Urgent")["valueBoolean"] is record["result"]["urgent"]
     assert component(observation, "Screen positive")["valueBoolean"] is True
-    assert "note" not in observation
+    # no crisis text and no override here: the one note credits the questionnaires used (DAST-10's terms ask for it)
+    assert [note["text"][:21] for note in observation["note"]] == ["Questionnaires used: "]
+    assert "© World Health Organization, 2001" in observation["note"][0]["text"]
     assert all(c["code"]["text"] != "Level chosen by the counselor" for c in observation["component"])
 
 
@@ -296,7 +298,8 @@ def test_an_override_adds_the_chosen_level_and_reason_without_hiding_the_compute
     assert chosen["coding"] == [
         {"system": "urn:carecheck:level", "code": "php", "display": record["level_names"]["php"]}
     ]
-    assert observation["note"] == [{"authorString": "Dana Ortiz", "text": "Two relapses after IOP in a year."}]
+    assert observation["note"][0] == {"authorString": "Dana Ortiz", "text": "Two relapses after IOP in a year."}
+    assert observation["note"][1]["text"].startswith("Questionnaires used: ")
 
 
 # --- determinism and hostile text ---------------------------------------------------------------------------------

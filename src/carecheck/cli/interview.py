@@ -143,6 +143,9 @@ class Interview:
             say(literal(section.intro))
         if item.instrument is not None:
             instrument = self.instruments[item.instrument].instrument
+            # the credit and terms go with the items wherever they are asked (DAST-10's terms require the credit)
+            credit = instrument.attribution
+            say(literal(f"{credit.name}: {credit.credit} {credit.terms}"))
             if instrument.instructions:
                 say(literal(instrument.instructions))
 
