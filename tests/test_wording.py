@@ -221,12 +221,27 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a text result laid out without wrapping: every line, list markers off, split at each end."""
+    """The sentences of a text result laid out without wrapping: every line, list markers off, split at each end.
+    A part in parentheses is a reference, not a sentence (`(Guide section: ...)` after each criterion it backs)."""
     out: list[str] = []
     for line in text.splitlines():
         line = line.strip().removeprefix("- ").strip()
-        out += [part for part in _SENTENCE_END.split(line) if len(part.split()) >= 4]
+        parts = _SENTENCE_END.split(line)
+        out += [part for part in parts if len(part.split()) >= 4 and not part.startswith("(")]
     return out
+
+
+def long_urgent_intake() -> dict[str, Any]:
+    """Nearly every rule of the intake at once: suicide now, severe withdrawal now on both scales, intoxicated,
+    a weak home, relapse after an IOP."""
+    answers = yaml.safe_load((ROOT / "tests" / "cases" / "intake" / "ciwa-severe.yaml").read_text())["answers"]
+    answers |= {"id": "long-urgent", "asq_1": True, "asq_3": True, "asq_4": True, "asq_5": True}
+    answers |= {"substances": ["alcohol", "sedatives", "opioids"], "ciwa_total": 22, "cows_total": 38}
+    answers |= {"withdrawal_now": True, "withdrawal_history": "severe", "intoxicated": True, "vitals_concern": True}
+    answers |= {"housing": "unstable", "home_use": True, "support": "none", "prior_treatment": "iop"}
+    answers |= {"relapse_after_treatment": True, "clinician_note": "Tremor, sweating."}
+    answers |= {f"phq9_{i}": 2 for i in range(1, 10)} | {f"dast_{i}": i in (1, 2, 4, 5, 9) for i in range(1, 11)}
+    return answers
 
 
 def _answers(path: Path) -> dict[str, Any]:
@@ -236,12 +251,15 @@ def _answers(path: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("path", "rules"),
-    [(p, "level-of-care") for p in EXAMPLES + CASES] + [(p, "counselor-intake") for p in INTAKE_CASES],
-    ids=lambda v: v.stem if isinstance(v, Path) else v,
+    [(p, "level-of-care") for p in EXAMPLES + CASES]
+    + [(p, "counselor-intake") for p in INTAKE_CASES]
+    + [(None, "counselor-intake")],
+    ids=lambda v: v.stem if isinstance(v, Path) else "long-urgent-intake" if v is None else v,
 )
-def test_no_sentence_is_said_twice_in_one_text_result(path: Path, rules: str, assessor: Assessor) -> None:
+def test_no_sentence_is_said_twice_in_one_text_result(path: Path | None, rules: str, assessor: Assessor) -> None:
     used = assessor if rules == "level-of-care" else load_assessor(rules=rules)
-    text = render_result(used.assess(_answers(path)), used, Format.TEXT, width=10_000)
+    answers = long_urgent_intake() if path is None else _answers(path)
+    text = render_result(used.assess(answers), used, Format.TEXT, width=10_000)
     said = sentences(text)
     repeated = sorted({s for s in said if said.count(s) > 1})
     assert repeated == []
@@ -251,7 +269,7 @@ def test_the_headline_names_the_level_and_its_deciding_reasons_in_one_sentence(a
     explanation = explain(assessor.assess(with_alcohol(20, use_days=28, withdrawal_history="severe")), assessor)
     assert explanation.summary == (
         "The level of care that fits your answers best is Inpatient or residential care, because of severe "
-        "withdrawal before, with alcohol or sedative use on most days."
+        "withdrawal before with alcohol or sedative use on most days."
     )
     assert "more of your answers" not in explanation.summary
 
@@ -271,3 +289,11 @@ def test_evidence_is_only_what_made_the_rule_hold_in_words(assessor: Assessor) -
     assert any(e.startswith("someone at home drinks or uses heavily: yes") for e in weak.evidence)
     assert not any("housing" in e for e in weak.evidence)  # stable housing did not count toward a weak home
     assert not any("support" in e for e in weak.evidence)
+
+
+def test_evidence_leaves_out_a_score_whose_part_of_the_condition_did_not_hold(assessor: Assessor) -> None:
+    from conftest import with_phq9
+
+    explanation = explain(assessor.assess(with_phq9(12)), assessor)
+    moderate = next(r for r in explanation.deciding if r.rule == "mh-moderate")
+    assert [e.split(":")[0] for e in moderate.evidence] == ["Patient Health Questionnaire (PHQ-9)"]

@@ -451,6 +451,8 @@ class SafetyText(Frozen):
     crisis_message: Prose
     """Said when no fired urgent rule has a `safety_message` of its own (and while answers are still being given)."""
     crisis_contacts: Annotated[list[Contact], Constraints(min_length=1)]
+    crisis_close: Prose | None = None
+    """Said once after the fired rules' own messages (`contact one of these now`), however many there are."""
     crisis_later: Prose | None = None
     """On an urgent result, said in place of what to expect at the level and how to find a program (schedules,
     insurance): those can wait until the person is safe."""

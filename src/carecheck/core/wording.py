@@ -134,7 +134,8 @@ def safety_block_for(
 ) -> SafetyBlock | None:
     if urgent:
         contacts = tuple(Contact(c.name, c.how) for c in text.crisis_contacts)
-        return SafetyBlock(True, text.crisis_heading, " ".join(messages) or text.crisis_message, contacts)
+        said = " ".join((*messages, text.crisis_close or "")).strip() if messages else text.crisis_message
+        return SafetyBlock(True, text.crisis_heading, said, contacts)
     if safety_note:
         contacts = tuple(Contact(c.name, c.how) for c in text.check_in_contacts)
         message = " ".join(messages) or text.check_in_message
@@ -196,14 +197,14 @@ class _Explainer:
     def holding(self, node: Node) -> list[str]:
         """The names in the parts of a condition that hold: what made it true, not all it read. A derived value is
         followed into its own expression (or the case that gave its value)."""
-        if node.op in ("and", "or"):
-            return [name for arg in node.args for name in self.holding(arg)]
         if node.op == "not":
             return []
         env = self.env
         value = env.get(node.value) if node.op == "name" else compile_condition(unparse(node), self.scope).holds(env)
         if not value:
-            return []
+            return []  # a part that does not hold made nothing true, whatever its own parts say
+        if node.op in ("and", "or"):
+            return [name for arg in node.args for name in self.holding(arg)]
         out: list[str] = []
         for name in _names_in(node):
             spec = self.derived.get(name)
@@ -242,7 +243,10 @@ class _Explainer:
     def answer_phrase(self, item_id: str) -> str:
         definition = self.assessor.item_index[item_id].definition
         value = self.result.answers.get(item_id)
-        words = "not answered" if value is None else kind_of(definition).in_words(definition, value)
+        kind = kind_of(definition)
+        words = "not answered" if value is None else kind.in_words(definition, value)
+        if kind.choices(definition) and not kind.takes_list:
+            words = words.split(": ", 1)[0]  # a choice labelled `Severe withdrawal: seizures ...` is said by its head
         return f"{definition.label or item_id}: {words}"  # a person reads the short name; a program reads `items`
 
     def score_phrase(self, instrument_id: str) -> str:
