@@ -276,9 +276,9 @@ def test_a_screen_negative_record_has_no_reasons_or_care_but_every_other_section
     assert h2_headings(page) == [
         "Recommendation",
         "Instrument scores",
-        "Questionnaires used",
         "Severity profile",
         "Appendix: the answers",
+        "Questionnaires used",
         "Versions",
         "Signatures",
     ]

@@ -451,9 +451,6 @@ def chart_blocks(view: ChartView) -> list[Block]:
     else:
         scored = (Paragraph("No instrument was scored in this intake."),)
     blocks.append(Section("Instrument scores", scored, "block"))
-    if view.instruments_used:
-        credits = Bullets(tuple(_labelled(name, words) for name, words in view.instruments_used))
-        blocks.append(Section("Questionnaires used", (credits,), "block"))
     profile = tuple((p.area, p.value, p.maximum) for p in view.profile)
     blocks.append(
         Section(
@@ -485,8 +482,11 @@ def chart_blocks(view: ChartView) -> list[Block]:
         if view.answers
         else Paragraph("No answers were recorded.")
     )
+    blocks.append(Section("Appendix: the answers", (Box((answers,), "appendix"),)))
+    if view.instruments_used:  # with the versions: where the questions came from, and on what terms
+        credits = tuple(Paragraph(_labelled(name, words), "small muted") for name, words in view.instruments_used)
+        blocks.append(Section("Questionnaires used", credits, "versions"))
     blocks += [
-        Section("Appendix: the answers", (Box((answers,), "appendix"),)),
         Section("Versions", (_versions(view),), "versions"),
         Section("Signatures", (Signatures(("Counselor", "Reviewed by (supervisor)"), _SIGNATURE_CAPTIONS),), "block"),
         Footer(_labelled("Please keep in mind", view.notice)),
