@@ -81,7 +81,7 @@ def test_explain_on_the_command_line_in_both_formats(tmp_path: Path) -> None:
     assert "No placement rule fired" in text.stdout
     complete = run_carecheck("explain", "--answers", str(path), "--format", "json")
     assert complete.returncode == 0, complete.stderr
-    assert len(json.loads(complete.stdout)["rules"]) == 22
+    assert len(json.loads(complete.stdout)["rules"]) == 23  # the policy's 22, with safety-nonacute in two
 
 
 def test_a_filled_in_template_scores_without_warnings(assessor: Assessor) -> None:

@@ -27,13 +27,15 @@ def fired(assessor: Assessor, answers: dict[str, Any]) -> set[str]:
     [
         (drinking(ciwa=7), "outpatient", False, None),
         (drinking(ciwa=8), "php", False, "ciwa-moderate"),
-        (drinking(ciwa=15), "php", False, "ciwa-moderate"),
-        (drinking(ciwa=16), "inpatient", True, "ciwa-severe"),
+        (drinking(ciwa=14), "php", False, "ciwa-moderate"),
+        # VA PAWS: "8 to 15" moderate and "15 or more" severe overlap at 15; read toward the more severe band
+        (drinking(ciwa=15), "inpatient", True, "ciwa-severe"),
         (drinking(ciwa=67), "inpatient", True, "ciwa-severe"),
         (opioids(cows=12), "outpatient", False, None),
         (opioids(cows=13), "php", False, "cows-moderate-or-worse"),
         (opioids(cows=25), "php", False, "cows-moderate-or-worse"),
-        (opioids(cows=37), "php", False, "cows-moderate-or-worse"),
+        (opioids(cows=36), "php", False, "cows-moderate-or-worse"),
+        (opioids(cows=37), "inpatient", False, "cows-severe"),  # COWS severe (more than 36) decided on its own
         (clinician(intoxicated=True), "outpatient", True, "observed-intoxication"),
     ],
 )
@@ -46,7 +48,9 @@ def test_clinician_findings_set_a_minimum_level(
         assert rule in {reason.rule for reason in result.reasons}
 
 
-@pytest.mark.parametrize(("total", "band"), [(0, "minimal"), (7, "minimal"), (8, "moderate"), (16, "severe")])
+@pytest.mark.parametrize(
+    ("total", "band"), [(0, "minimal"), (7, "minimal"), (8, "moderate"), (14, "moderate"), (15, "severe")]
+)
 def test_ciwa_bands_are_the_published_ones(intake: Assessor, total: int, band: str) -> None:
     assert intake.assess(drinking(ciwa=total)).scores["ciwa"] == (total, band)
 
@@ -134,6 +138,11 @@ def test_crisis_help_in_an_intake_speaks_to_the_counselor_and_names_the_clinicia
     safety = safety_dict(intake.assess(clinician(intoxicated=True)), intake)
     assert safety is not None
     assert "intoxicated" in safety["message"]
-    assert "CIWA-Ar" in safety["message"]
+    assert "CIWA-Ar" not in safety["message"]  # the message names what was found, not every possible trigger
+    assert "suicide" not in safety["message"]
     assert "your answers" not in safety["message"].lower()
-    assert [contact["name"][:3] for contact in safety["contacts"]] == ["988", "Eme", "The"]
+    assert [contact["name"][:3] for contact in safety["contacts"]] == ["988", "Dea", "Eme", "The", "SAM"]
+    severe = safety_dict(intake.assess(drinking(ciwa=20)), intake)
+    assert severe is not None
+    assert "CIWA-Ar" in severe["message"]
+    assert "intoxicated" not in severe["message"]

@@ -9,6 +9,7 @@ import pytest
 from carecheck import Assessor
 from carecheck.authoring.validate import validate_files
 from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem
+from carecheck.core.errors import DefinitionError
 from carecheck.load.loader import builtin_folder, load_instrument, load_questionnaire, load_rules
 
 SHIPPED = sorted(builtin_folder("questionnaires").rglob("*.yaml")) + sorted(builtin_folder("rules").glob("*.yaml"))
@@ -27,7 +28,49 @@ def test_instruments_credit_their_authors_and_terms() -> None:
         attribution = load_instrument(path).instrument.attribution
         assert attribution.authors
         assert attribution.terms
-        assert attribution.source
+        assert attribution.credit
+
+
+def test_every_instrument_file_names_the_published_sources_of_its_text() -> None:
+    """Each instrument names where its wording, choices, scoring and bands come from: a document with a year (and an
+    edition where there is one) or a web page, and what the file takes from it."""
+    for path in sorted((builtin_folder("questionnaires") / "instruments").glob("*.yaml")):
+        sources = load_instrument(path).instrument.attribution.sources
+        assert sources, path.name
+        assert any(source.year is not None for source in sources), f"{path.name}: no dated publication"
+        for source in sources:
+            assert source.document
+            assert source.gives
+            assert source.year is not None or (source.url or "").startswith("http"), path.name
+        said = " ".join(source.gives for source in sources)
+        assert "band" in said, f"{path.name}: the bands' source is not named"
+
+
+def test_a_source_without_a_year_or_a_url_is_refused(tmp_path: Path) -> None:
+    text = (builtin_folder("questionnaires") / "instruments" / "gad7.yaml").read_text()
+    text = text.replace("      year: 2006\n", "").replace("      url: https://www.phqscreeners.com/\n", "")
+    path = tmp_path / "gad7.yaml"
+    path.write_text(text)
+    with pytest.raises(DefinitionError, match="year of publication or a url"):
+        load_instrument(path)
+
+
+def test_the_audit_counts_who_standard_drinks_and_says_what_a_us_serving_is() -> None:
+    audit = load_instrument(builtin_folder("questionnaires") / "instruments" / "audit.yaml").instrument
+    first = audit.items[0].help or ""
+    assert "10 grams" in first
+    assert "12-ounce" in first
+    assert "1.4" in first
+    assert "not for sale or for use in conjunction with commercial purposes" in audit.attribution.terms
+    assert audit.attribution.sources[0].edition == "second edition"
+
+
+def test_dast10_credits_both_holders_and_does_not_promise_privacy() -> None:
+    dast = load_instrument(builtin_folder("questionnaires") / "instruments" / "dast10.yaml").instrument
+    assert "Harvey A. Skinner" in dast.attribution.credit
+    assert "Centre for Addiction and Mental Health" in dast.attribution.credit
+    assert "non-commercial" in dast.attribution.terms
+    assert all("private" not in (item.help or "") for item in dast.items)
 
 
 INTEGER = {"age": (12, 120), "use_days": (0, 30), "readiness": (0, 10), "hours_available": (0, 80)}

@@ -40,8 +40,8 @@ def test_entries_with_the_same_id_replace_the_bases_and_new_ones_are_added(tmp_p
     loaded = load_rules(child(tmp_path))
     rules = loaded.rules
     ids = [rule.id for rule in rules.placement]
-    assert len(ids) == 23
-    assert ids.index("mh-moderate") == 11  # in the base's place
+    assert len(ids) == 24
+    assert ids.index("mh-moderate") == 12  # in the base's place
     assert ids[-1] == "young-adult-use"
     assert rules.extends == "level-of-care"
     assert rules.id == "riverside"

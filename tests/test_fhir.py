@@ -270,9 +270,11 @@ def test_the_observation_carries_the_computed_level_and_scores(assessor: Assesso
     assert audit["interpretation"] == [{"coding": [{"system": "urn:carecheck:band:audit", "code": band}], "text": band}]
     assert component(observation, "Urgent: crisis help first")["valueBoolean"] is record["result"]["urgent"]
     assert component(observation, "Screen positive")["valueBoolean"] is True
-    assert "note" not in observation
     assert observation["performer"] == [{"display": "Dana Ortiz"}]
     assert all(c["code"]["text"] != "Level computed by carecheck" for c in observation["component"])
+    # no crisis text and no override here: the one note credits the questionnaires used (DAST-10's terms ask for it)
+    assert [note["text"][:21] for note in observation["note"]] == ["Questionnaires used: "]
+    assert "© World Health Organization, 2001" in observation["note"][0]["text"]
 
 
 # Each code checked against its LOINC term page; instruments without a verified code are named by text alone.
@@ -304,7 +306,8 @@ def test_an_override_adds_the_chosen_level_and_reason_without_hiding_the_compute
     ]
     computed = component(observation, "Level computed by carecheck")["valueCodeableConcept"]
     assert computed["coding"][0]["code"] == record["computed_level"] != "php"
-    assert observation["note"] == [{"authorString": "Dana Ortiz", "text": "Two relapses after IOP in a year."}]
+    assert observation["note"][0] == {"authorString": "Dana Ortiz", "text": "Two relapses after IOP in a year."}
+    assert observation["note"][1]["text"].startswith("Questionnaires used: ")
 
 
 # --- determinism and hostile text ---------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ def test_branching_follows_the_answers(assessor: Assessor, home: dict[str, str])
     child.sendline("30")
     child.expect_exact(PROMPT)
     child.sendline("0")  # no substances: the use, AUDIT and DAST questions are not asked
+    child.expect_exact("Patient Health Questionnaire-9 (PHQ-9):")  # its credit and terms, where its items are asked
     child.expect_exact("Over the last 2 weeks")  # the PHQ-9's own instructions come next
     child.expect_exact("Question 3 of about ")
     child.expect_exact(PROMPT)

@@ -37,6 +37,24 @@ def test_the_wheel_ships_every_definition_file(wheel: Path) -> None:
     assert shipped
     for relative in shipped:
         assert f"carecheck/{relative}" in names
+    assert "carecheck/NOTICE" in names  # the instruments' own terms travel with them
+
+
+def test_notice_names_each_shipped_instrument_and_its_terms_and_the_readme_points_to_it() -> None:
+    notice = " ".join((ROOT / "NOTICE").read_text().split())
+    assert "MIT" in notice
+    for path in sorted((ROOT / "questionnaires" / "instruments").glob("*.yaml")):
+        assert f"questionnaires/instruments/{path.name}" in notice or path.name in notice, path.name
+    for terms in (
+        "not for sale or for use in conjunction with commercial purposes",  # AUDIT, WHO's own notice
+        "Centre for Addiction and Mental Health",  # DAST-10's second holder
+        "non-commercial use",
+        "free resource",  # ASQ: NIMH's words, no public-domain claim
+        "no permission required to reproduce",  # PHQ-9, GAD-7
+    ):
+        assert terms in notice
+    assert "government work" not in notice  # said of the ASQ before, with no source
+    assert "[NOTICE](NOTICE)" in (ROOT / "README.md").read_text()
 
 
 @pytest.mark.slow

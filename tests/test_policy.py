@@ -19,6 +19,7 @@ LEVELS = ("outpatient", "iop", "php", "inpatient")
 POLICY_RULES = (
     "safety-acute",
     "safety-nonacute",
+    "safety-past-attempt",
     "withdrawal-severe-now",
     "withdrawal-severe-risk",
     "withdrawal-now",
@@ -119,10 +120,15 @@ RULE_CASES = [
     quiet("safety-acute", baseline_answers(), "asq all no"),
     *(
         fires("safety-nonacute", "iop", baseline_answers() | asq_yes(i, False), f"asq_{i} yes, asq_5 no")
-        for i in (1, 2, 3, 4)
+        for i in (1, 2, 3)
     ),
     quiet("safety-nonacute", baseline_answers(), "asq all no"),
     quiet("safety-nonacute", baseline_answers() | asq_yes(2, True), "asq_5 yes is acute"),
+    # policy.md's safety-nonacute, for a past attempt alone: its own rule, so that its words say just that
+    fires("safety-past-attempt", "iop", baseline_answers() | asq_yes(4, False), "asq_4 alone yes, asq_5 no"),
+    quiet("safety-nonacute", baseline_answers() | asq_yes(4, False), "asq_4 alone is a past attempt"),
+    quiet("safety-past-attempt", baseline_answers() | asq_yes(4, False) | {"asq_3": True}, "asq_3 and asq_4 yes"),
+    quiet("safety-past-attempt", baseline_answers() | asq_yes(4, True), "asq_4 and asq_5 yes is acute"),
     # withdrawal
     fires(
         "withdrawal-severe-now",

@@ -92,9 +92,9 @@ def test_practical_fit_notes_do_not_change_the_level(assessor: Assessor) -> None
     answers = with_drugs(7, drug="opioids", hours_available=4, pregnant=True)
     result = assessor.assess(answers)
     assert result.level == assessor.assess(with_drugs(7, drug="opioids")).level == "iop"
-    notes = explain(result, assessor).notes
-    assert any("9" in note for note in notes)
-    assert any("pregnan" in note.lower() for note in notes)
+    explanation = explain(result, assessor)
+    assert any("9" in note for note in explanation.notes)
+    assert any("pregnan" in note.lower() for note in explanation.cautions)  # a caution for safety, shown up front
 
 
 def test_a_screen_negative_result_says_so_calmly(assessor: Assessor) -> None:
@@ -158,7 +158,7 @@ def test_reasons_quote_answers_by_their_short_names_not_their_ids(assessor: Asse
     result = assessor.assess(with_alcohol(9, use_days=25, withdrawal_history="severe"))
     text = render_result(result, assessor, Format.TEXT, width=300)
     assert "days of use in the past 30: 25" in text
-    assert "withdrawal when cutting down before: severe" in text
+    assert "withdrawal when cutting down before: Severe withdrawal;" in text  # the choice's label, not its id
     assert "use_days" not in text
     assert "withdrawal_history" not in text
 

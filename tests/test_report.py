@@ -160,7 +160,8 @@ def test_the_scores_table_has_each_instrument_with_its_total_and_band(assessor: 
     markdown = chart_markdown(chart)
     for line in scores:
         name, band = html.escape(line["instrument"]), html.escape(line["band"])
-        total = f"{line['total']} of {line['maximum']}"
+        # a screen that is not a sum (the ASQ) shows its result, never "n of 4"
+        total = f"{line['total']} of {line['maximum']}" if line["show_total"] else "a screen, not a sum"
         assert f'<tr><td>{name}</td><td class="num">{total}</td><td>{band}</td></tr>' in page
         assert f"| {line['instrument']} | {total} | {line['band']} |" in markdown
 
@@ -277,6 +278,7 @@ def test_a_screen_negative_record_has_no_reasons_or_care_but_every_other_section
         "Instrument scores",
         "Severity profile",
         "Appendix: the answers",
+        "Questionnaires used",
         "Versions",
         "Signatures",
     ]

@@ -3,6 +3,8 @@ under which it is asked, as comments. Filled in, it scores; items left empty cou
 
 from __future__ import annotations
 
+import textwrap
+
 import yaml
 
 from carecheck.core.assessor import Assessor
@@ -36,8 +38,14 @@ def answer_template(assessor: Assessor | CompiledQuestionnaire) -> str:
     for item in assessor.items:
         if item.section != section:
             section = item.section
-            title = " ".join(next(s.title for s in questionnaire.sections if s.id == section).split())
-            lines += ["", f"# --- {title} ---"]
+            shown = next(s for s in questionnaire.sections if s.id == section)
+            lines += ["", f"# --- {' '.join(shown.title.split())} ---"]
+            # the section's own words (the AUDIT's "drink" is defined there) and the instrument's credit, as asked
+            said = [shown.intro or ""]
+            if shown.instrument is not None:
+                attribution = assessor.questionnaire.instruments[shown.instrument].instrument.attribution
+                said.append(f"{attribution.credit} {attribution.terms}")
+            lines += [f"# {line}" for text in said if text for line in textwrap.wrap(" ".join(text.split()), 110)]
         prompt = " ".join(item.definition.prompt.split())  # one comment line, however the prompt was written
         lines.append(f"# {prompt[:110]}{'...' if len(prompt) > 110 else ''}")
         notes = [_domain(item)]

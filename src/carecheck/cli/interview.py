@@ -139,12 +139,14 @@ class Interview:
         say()
         say(literal(section.title))
         say("-" * min(len(section.title), 60))
+        instrument = self.instruments[item.instrument].instrument if item.instrument is not None else None
+        if instrument is not None:  # the credit and terms head the items they go with (DAST-10's terms require it)
+            credit = instrument.attribution
+            say(literal(f"{credit.name}: {credit.credit} {credit.terms}"))
         if section.intro:
             say(literal(section.intro))
-        if item.instrument is not None:
-            instrument = self.instruments[item.instrument].instrument
-            if instrument.instructions:
-                say(literal(instrument.instructions))
+        if instrument is not None and instrument.instructions:
+            say(literal(instrument.instructions))
 
     def ask(self, item: CompiledItem) -> CompiledItem | None:
         """Ask one question until it gets an answer or a command; returns the next question to ask."""

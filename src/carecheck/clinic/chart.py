@@ -67,6 +67,8 @@ class ScoreRow(NamedTuple):
     total: str
     maximum: str
     band: str
+    show_total: bool = True
+    """False for a screen read as its result (the ASQ): the chart shows the band, not `n of 4`."""
 
 
 class ProfileRow(NamedTuple):
@@ -125,6 +127,9 @@ class ChartView(NamedTuple):
     carecheck_version: str
     definitions: tuple[Definition, ...]
     notice: str
+    cautions: tuple[str, ...] = ()
+    instruments_used: tuple[tuple[str, str], ...] = ()
+    """Each instrument asked, with its credit and terms: (names, words)."""
 
 
 def _text(value: Any, missing: str = "") -> str:
@@ -266,7 +271,13 @@ def chart_view(record: Mapping[str, Any]) -> ChartView:
         override_reason=_text(override_map.get("reason")) if override else None,
         warnings=tuple(_text(w) for w in _list(explanation.get("warnings"))),
         scores=tuple(
-            ScoreRow(_text(s.get("instrument")), _text(s.get("total")), _text(s.get("maximum")), _text(s.get("band")))
+            ScoreRow(
+                _text(s.get("instrument")),
+                _text(s.get("total")),
+                _text(s.get("maximum")),
+                _text(s.get("band")),
+                s.get("show_total") is not False,  # a record written before the field shows its total, as it did
+            )
             for s in map(_map, _list(explanation.get("scores")))
         ),
         profile=tuple(
@@ -285,6 +296,11 @@ def chart_view(record: Mapping[str, Any]) -> ChartView:
         carecheck_version=_text(record.get("carecheck"), "not recorded"),
         definitions=definitions,
         notice=_text(result.get("notice")) or _text(explanation.get("disclaimer")),
+        cautions=tuple(_text(caution) for caution in _list(explanation.get("cautions"))),
+        instruments_used=tuple(
+            (_text(c.get("name")), f"{_text(c.get('credit'))} {_text(c.get('terms'))}".strip())
+            for c in map(_map, _list(explanation.get("instruments_used")))
+        ),
     )
 
 
@@ -379,6 +395,7 @@ def _recommendation(view: ChartView) -> Section:
         lines.append((("Counselor's placement: ", Strong(view.chosen), " (a different level)"), True))
         lines.append((("Reason: ", view.override_reason), True))
     blocks: list[Block] = [Placement(tuple(lines))]
+    blocks += [Paragraph((Strong("Important:"), " ", caution)) for caution in view.cautions]
     if view.warnings:
         blocks += [Paragraph((Strong("Warnings from the screening:"),)), Bullets(view.warnings)]
     return Section("Recommendation", tuple(blocks), "block")
@@ -423,7 +440,10 @@ def chart_blocks(view: ChartView) -> list[Block]:
     )
     blocks += [Header(CHART_TITLE, fields), _recommendation(view)]
     if view.scores:
-        scores = tuple((s.instrument, (s.total, " of ", s.maximum), s.band) for s in view.scores)
+        scores = tuple(
+            (s.instrument, (s.total, " of ", s.maximum) if s.show_total else "a screen, not a sum", s.band)
+            for s in view.scores
+        )
         scored: tuple[Block, ...] = (
             Paragraph(f"{SCORES_CAPTION}.", "small muted"),
             Table(("Instrument", "Score", "Band"), scores, numeric=(1,)),
@@ -462,8 +482,11 @@ def chart_blocks(view: ChartView) -> list[Block]:
         if view.answers
         else Paragraph("No answers were recorded.")
     )
+    blocks.append(Section("Appendix: the answers", (Box((answers,), "appendix"),)))
+    if view.instruments_used:  # with the versions: where the questions came from, and on what terms
+        credits = tuple(Paragraph(_labelled(name, words), "small muted") for name, words in view.instruments_used)
+        blocks.append(Section("Questionnaires used", credits, "versions"))
     blocks += [
-        Section("Appendix: the answers", (Box((answers,), "appendix"),)),
         Section("Versions", (_versions(view),), "versions"),
         Section("Signatures", (Signatures(("Counselor", "Reviewed by (supervisor)"), _SIGNATURE_CAPTIONS),), "block"),
         Footer(_labelled("Please keep in mind", view.notice)),

@@ -206,6 +206,9 @@ def _observation(record: Mapping[str, Any], response_url: str) -> dict[str, Any]
             }
         )
         note.append(_compact(authorString=counselor, text=_text(override.get("reason")) or "no reason given"))
+    credits = _credits(record)
+    if credits:
+        note.append({"text": credits})
     method = None
     if rules.get("id"):
         rules_title = _text(record.get("titles", {}).get("rules"))
@@ -251,6 +254,14 @@ def _summary(record: Mapping[str, Any], override: Mapping[str, Any] | None) -> l
     for instrument, score in result.get("scores", {}).items():
         lines.append(f"{instrument}: {score['total']} ({_text(score.get('band')) or 'no band'})")
     return lines
+
+
+def _credits(record: Mapping[str, Any]) -> str | None:
+    """The questionnaires used, each with its credit and terms of use (DAST-10's terms ask for the credit wherever
+    its items are used), as one note; None for a record written before credits were kept."""
+    used = record.get("explanation", {}).get("instruments_used") or []
+    said = [f"{_text(c.get('name'))}: {_text(c.get('credit'))} {_text(c.get('terms'))}".strip() for c in used]
+    return "Questionnaires used: " + " ".join(said) if said else None
 
 
 def _score(instrument: str, score: Mapping[str, Any]) -> dict[str, Any]:

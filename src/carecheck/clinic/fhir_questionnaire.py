@@ -94,7 +94,9 @@ def fhir_questionnaire(loaded: LoadedQuestionnaire, items: Sequence[CompiledItem
     ]
     credits = [instruments[name].attribution for name in _used_instruments(items)]
     copyright_text = "\n\n".join(
-        f"**{c.name}**. {c.authors}. {c.source} {c.terms}" + (f" <{c.url}>" if c.url else "") for c in credits
+        f"**{c.name}**. {c.credit} {c.terms} Source: {c.sources[0].document}"
+        + (f" <{c.sources[0].url}>" if c.sources[0].url else "")
+        for c in credits
     )
     summary = [f"{fhir_text(section.title)}" for section in questionnaire.sections]
     return compact(
@@ -167,7 +169,7 @@ def _section(
     code = None
     if instrument is not None:
         credit = instrument.attribution
-        children.append(_display(f"{instrument.id}-credit", f"{credit.name}. {credit.authors}. {credit.terms}"))
+        children.append(_display(f"{instrument.id}-credit", f"{credit.name}. {credit.credit} {credit.terms}"))
         children.append(_total(context, instrument))
         panel = loinc.PANELS.get(instrument.id)
         if panel is not None and panel.code and context.coded.get(instrument.id):

@@ -226,6 +226,9 @@ class Scoring(Frozen):
     reverse: list[Identifier] = []
     """Items scored the other way round (a 'no' scores a point; the lowest choice scores the most)."""
     bands: Annotated[list[Band], Constraints(min_length=1)]
+    show_total: bool = True
+    """Whether people are shown the total ("12 of 27"); false for a screen read as its band alone (the ASQ is not
+    a sum: one yes and four yeses are both a positive screen). The JSON result keeps the total either way."""
 
     @check()
     def _consistent(self) -> None:
@@ -236,12 +239,33 @@ class Scoring(Frozen):
                 raise ValueError(f"reverse-scored item {item!r} is not among the scored items")
 
 
+class Publication(Frozen):
+    """A published work an instrument file takes its text or numbers from."""
+
+    document: Prose
+    """The citation: authors, title, and the journal or publisher."""
+    year: Annotated[int, Constraints(ge=1900, le=2100)] | None = None
+    """The year of publication; a web page without a date has none, and then needs its `url`."""
+    edition: Prose | None = None
+    url: str | None = None
+    gives: Prose
+    """What the file takes from it, e.g. `items, answer choices, instructions, scoring and bands`."""
+
+    @check()
+    def _findable(self) -> None:
+        if self.year is None and self.url is None:
+            raise ValueError("a source needs a year of publication or a url, so that a reader can find it")
+
+
 class Attribution(Frozen):
     name: Prose
     authors: Prose
-    source: Prose
+    credit: Prose
+    """One line naming who holds or made the instrument, shown wherever its items or results are shown."""
+    sources: Annotated[list[Publication], Constraints(min_length=1)]
+    """Where the wording, choices, instructions, scoring and bands come from."""
     terms: Prose
-    url: str | None = None
+    """The terms of use, as the holder states them (shown with the credit)."""
 
 
 class Instrument(Frozen):
@@ -363,12 +387,18 @@ class LevelFrom(Frozen):
 
 class PlacementRule(Frozen):
     id: Code
+    name: Prose | None = None
+    """A short name for the reason (`severe withdrawal before, with daily drinking`), used where a result lists the
+    reasons again (why a lower level is not enough) rather than repeating their sentences; the id when not given."""
     when: Condition
     level: Code | LevelFrom
     urgent: bool = False
     """Crisis help (988, 911, the nearest emergency room) comes first, before anything else."""
     safety_note: bool = False
     """Show 988 calmly and ask the person to talk with a clinician about safety soon."""
+    safety_message: Prose | None = None
+    """What this rule found, said at the head of the crisis help or the safety check-in, so that the message names the
+    trigger; without one, the rule set's `crisis_message` or `check_in_message` is used."""
     reason: Prose
     """Plain words; `{name}` is replaced by that value (an item, a score, a derived value)."""
     criteria: Annotated[list[Code], Constraints(min_length=1)]
@@ -393,6 +423,9 @@ class Note(Frozen):
     id: Code
     when: Condition
     text: Prose
+    caution: bool = False
+    """A caution for the person's safety (do not stop a substance suddenly): shown right under the headline, and on
+    an urgent result too, where practical notes are left out."""
 
 
 class Invariant(Frozen):
@@ -416,7 +449,13 @@ class Contact(Frozen):
 class SafetyText(Frozen):
     crisis_heading: Prose
     crisis_message: Prose
+    """Said when no fired urgent rule has a `safety_message` of its own (and while answers are still being given)."""
     crisis_contacts: Annotated[list[Contact], Constraints(min_length=1)]
+    crisis_close: Prose | None = None
+    """Said once after the fired rules' own messages (`contact one of these now`), however many there are."""
+    crisis_later: Prose | None = None
+    """On an urgent result, said in place of what to expect at the level and how to find a program (schedules,
+    insurance): those can wait until the person is safe."""
     check_in_message: Prose
     check_in_contacts: Annotated[list[Contact], Constraints(min_length=1)]
 

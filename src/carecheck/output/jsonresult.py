@@ -12,7 +12,7 @@ from typing import Any
 
 from carecheck.core.assessor import Assessor
 from carecheck.core.result import Note, Outcome, Result, Score
-from carecheck.core.wording import safety_dict_for
+from carecheck.core.wording import safety_dict_for, safety_messages
 
 _MEMO_LIMIT = 50_000
 """Encoded fragments kept at most in each memo; past it a memo starts afresh, so memory stays flat over any batch."""
@@ -43,11 +43,11 @@ class JsonResultWriter:
     def __init__(self, assessor: Assessor) -> None:
         rules = assessor.rules.rules
         self._quoted = quoted = _Memo(encode)
-        self._safety = {
-            (urgent, note): encode(safety_dict_for(urgent, note, rules.safety))
-            for urgent in (True, False)
-            for note in (True, False)
-        }
+        # The safety block names what the fired rules found, so it is keyed by those of them that say something.
+        self._says = frozenset(rule.id for rule in rules.placement if rule.safety_message is not None)
+        self._safety = _Memo(
+            lambda key: encode(safety_dict_for(key[0], key[1], rules.safety, safety_messages(key[2], key[0], rules)))
+        )
         self._levels = assessor.levels
         self._placement = assessor.placement
         self._reason_head: dict[str, str] = {}
@@ -108,7 +108,9 @@ class JsonResultWriter:
     def write(self, result: Result) -> str:
         """One result as one line of JSON (without the newline)."""
         return self._line(
-            self._safety[(result.urgent, result.safety_note)],
+            self._safety[
+                (result.urgent, result.safety_note, tuple(r.rule for r in result.reasons if r.rule in self._says))
+            ],
             result.record_id,
             result.level,
             result.urgent,
@@ -127,7 +129,13 @@ class JsonResultWriter:
         final, urgent = outcome.final, outcome.urgent
         fired = self._fired
         return self._line(
-            self._safety[(urgent, urgent or outcome.safety_note)],
+            self._safety[
+                (
+                    urgent,
+                    urgent or outcome.safety_note,
+                    tuple(rule for rule in (self._placement[f[0]].id for f in outcome.fired) if rule in self._says),
+                )
+            ],
             record_id,
             self._levels[final],
             urgent,

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from carecheck.core.assessor import Assessor
 from carecheck.core.result import Result, error_to_dict, result_to_dict
 from carecheck.core.safetext import literal
-from carecheck.core.wording import Explanation, explain, safety_dict
+from carecheck.core.wording import Credit, Explanation, ScoreLine, and_list, explain, safety_dict
 from carecheck.output.formats import Format
 
 # --- a small document model shared by the text, Markdown and HTML layouts -----------------------------------------
@@ -208,6 +208,25 @@ def _either(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
+def score_words(score: ScoreLine) -> str:
+    """A score as people read it: `12 of 27 (Moderate: ...)`, or the result alone for a screen that is not a sum."""
+    return f"{score.total} of {score.maximum} ({score.band})" if score.show_total else score.band
+
+
+def credit_words(credit: Credit) -> str:
+    return f"{credit.credit} {credit.terms}"
+
+
+def instruments_used(credits: tuple[Credit, ...]) -> list[Block]:
+    """The "Questionnaires used" section: each instrument asked, with its credit and terms of use."""
+    if not credits:
+        return []
+    return [
+        Heading("Questionnaires used"),
+        Bullets(tuple((Strong((c.name, ":")), " ", credit_words(c)) for c in credits)),
+    ]
+
+
 def document(explanation: Explanation, title: str = "Your carecheck screening result") -> list[Block]:
     """The result as headed sections, in the order a person should read them, under `title`."""
     e = explanation
@@ -219,10 +238,13 @@ def document(explanation: Explanation, title: str = "Your carecheck screening re
     if e.record_id is not None:
         blocks.append(Paragraph(f"Record: {e.record_id}"))
     blocks += [Heading(f"Suggested level of care: {e.level_name}"), Paragraph(e.summary)]
+    blocks += [Paragraph((Strong("Important:"), " ", caution)) for caution in e.cautions]
     if e.deciding:
         blocks += [
             Heading("Why this level"),
-            Bullets(tuple(f"{r.text} (Based on: {'; '.join(r.evidence)}.)" for r in e.deciding)),
+            Bullets(
+                tuple(f"{r.text} (Based on: {'; '.join(r.evidence)}.)" if r.evidence else r.text for r in e.deciding)
+            ),
         ]
     if e.profile and e.screen_positive:
         blocks.append(
@@ -234,18 +256,26 @@ def document(explanation: Explanation, title: str = "Your carecheck screening re
     if e.lower_levels and e.deciding:
         blocks += [
             Heading("Why a lower level is not enough"),
-            Bullets(tuple(f"{_either(lower.names)}: {' '.join(lower.ruled_out_by)}" for lower in e.lower_levels)),
+            Bullets(
+                tuple(
+                    f"{_either(lower.names)}: not enough because of {and_list(lower.ruled_out_by)}."
+                    for lower in e.lower_levels
+                )
+            ),
         ]
     if e.also_noted:
         blocks += [Heading("Also noted"), Bullets(tuple(r.text for r in e.also_noted))]
     detail = e.level_detail
-    blocks += [
-        Heading(f"What to expect: {e.level_name}"),
-        Paragraph(detail.summary),
-        Paragraph(f"Where: {detail.setting}"),
-        Paragraph(f"A typical week: {detail.typical_week}"),
-    ]
-    if e.notes:
+    if e.later is not None:  # urgent: today's step only; what to expect, schedules and insurance can wait
+        blocks += [Heading("After today"), Paragraph(e.later)]
+    else:
+        blocks += [
+            Heading(f"What to expect: {e.level_name}"),
+            Paragraph(detail.summary),
+            Paragraph(f"Where: {detail.setting}"),
+            Paragraph(f"A typical week: {detail.typical_week}"),
+        ]
+    if e.notes and e.later is None:
         blocks += [Heading("Fitting care into your life"), Bullets(e.notes)]
     if e.programs:
         blocks += [Heading("Kinds of program to ask about"), Bullets(tuple(f"{s.name}: {s.text}" for s in e.programs))]
@@ -256,12 +286,16 @@ def document(explanation: Explanation, title: str = "Your carecheck screening re
         ]
     blocks += [
         Heading("Your questionnaire scores"),
-        Bullets(tuple(f"{s.instrument}: {s.total} of {s.maximum} ({s.band})" for s in e.scores)),
-        Heading("How to find care"),
-        Paragraph(e.finding_care_intro),
-        Bullets(e.finding_care_checklist),
-        Bullets(tuple(f"{c.name}: {c.how}" for c in e.finding_care_contacts)),
+        Bullets(tuple(f"{s.instrument}: {score_words(s)}" for s in e.scores)),
     ]
+    if e.later is None:
+        blocks += [
+            Heading("How to find care"),
+            Paragraph(e.finding_care_intro),
+            Bullets(e.finding_care_checklist),
+            Bullets(tuple(f"{c.name}: {c.how}" for c in e.finding_care_contacts)),
+        ]
+    blocks += instruments_used(e.instruments_used)
     cited = {c.criterion: c for r in e.deciding for c in r.citations}
     cited.update({c.criterion: c for c in e.level_citations})
     blocks += [
