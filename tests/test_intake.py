@@ -120,6 +120,13 @@ def test_compare_shows_an_instrument_asked_only_once_as_not_asked(intake_assesso
     assert (ciwa.before, ciwa.after, ciwa.changed) == ("12 (moderate)", "not asked", True)
 
 
+def test_compare_says_the_asq_by_its_result_never_as_a_count(intake_assessor: Assessor) -> None:
+    first = record_for(intake_assessor, drinking(ciwa=4, asq_4=True, asq_5=False))
+    second = record_for(intake_assessor, drinking(ciwa=4))
+    asq = next(change for change in compare_records(first, second) if change.what == "asq")
+    assert (asq.before, asq.after) == ("non-acute-positive", "negative")
+
+
 def test_crisis_help_comes_first_in_the_record(intake_assessor: Assessor) -> None:
     urgent = record_for(intake_assessor, drinking(ciwa=20))
     assert next(iter(urgent)) == "safety"

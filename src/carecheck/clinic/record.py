@@ -187,8 +187,22 @@ class Change(NamedTuple):
     changed: bool
 
 
-def _score_words(score: Mapping[str, Any] | None) -> str:
-    return f"{score['total']} ({score['band']})" if score else "not asked"
+def _score_words(score: Mapping[str, Any] | None, shows_total: bool) -> str:
+    if not score:
+        return "not asked"
+    return f"{score['total']} ({score['band']})" if shows_total else str(score["band"])
+
+
+def _shows_total(record: Mapping[str, Any]) -> dict[str, bool]:
+    """Per instrument, whether its total means something to a reader: the ASQ is a screen, not a sum, and is said
+    by its result alone. Records written before this was kept show every total, as they did."""
+    explained = record.get("explanation", {}).get("scores") or []
+    ids = list(record["result"]["scores"])
+    if len(explained) != len(ids):  # the explanation lists the scores in the result's order, one for one
+        return {}
+    return {
+        i: not isinstance(s, Mapping) or s.get("show_total") is not False for i, s in zip(ids, explained, strict=True)
+    }
 
 
 def compare_records(first: Mapping[str, Any], second: Mapping[str, Any]) -> list[Change]:
@@ -218,10 +232,11 @@ def compare_records(first: Mapping[str, Any], second: Mapping[str, Any]) -> list
         ),
     ]
     scores_before, scores_after = earlier["result"]["scores"], later["result"]["scores"]
+    totals = {**_shows_total(earlier), **_shows_total(later)}
     for instrument in [*scores_before, *(k for k in scores_after if k not in scores_before)]:
-        rows.append(
-            (instrument, _score_words(scores_before.get(instrument)), _score_words(scores_after.get(instrument)))
-        )
+        shows = totals.get(instrument, True)
+        before, after = scores_before.get(instrument), scores_after.get(instrument)
+        rows.append((instrument, _score_words(before, shows), _score_words(after, shows)))
     profile_before, profile_after = earlier["result"].get("profile", {}), later["result"].get("profile", {})
     for area in [*profile_before, *(k for k in profile_after if k not in profile_before)]:
         rows.append((f"profile: {area}", str(profile_before.get(area, "-")), str(profile_after.get(area, "-"))))
