@@ -50,7 +50,7 @@ PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
 DEFAULT_TIMEOUT = 20.0
 """Seconds the solver may spend on one question before the check is reported unknown."""
 
-MINIMIZE_BUDGET = 3.0
+MINIMIZE_BUDGET = 8.0
 """Seconds spent making one counterexample minimal; after that the best one found so far is shown (confirmed)."""
 
 DISTANCE_BUDGET = 0.5
@@ -136,36 +136,48 @@ class _Prover:
         return "unknown", solver.reason_unknown()
 
     def minimal(self, constraints: Iterable[Term], goal: Term, spaces: Iterable[Space], model: Any) -> Any:
-        """A model of `goal` with the fewest answers away from the calm baseline, then the smallest numbers: bounds
-        tightened one model at a time within a time budget, after which the best model so far is kept."""
+        """A model of `goal` close to the calm baseline: each answer in questionnaire order is put back at its least
+        severe (or unanswered) if the goal still holds without it, then the numbers are brought closer; all within
+        a time budget, after which the best model so far is kept."""
         changes, distance = self._departures(spaces)
         solver = z3.Solver()
         solver.add(*constraints, goal)
         deadline = time.monotonic() + min(MINIMIZE_BUDGET, self.timeout)
         best = model
-        for objective in (changes, distance):
-            known_too_low = -1  # a bound no model meets
-            bound = best.eval(objective, model_completion=True).as_long()
-            if objective is distance:
-                deadline = min(deadline, time.monotonic() + DISTANCE_BUDGET)
-            while bound - known_too_low > 1:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return best
-                middle = (bound + known_too_low) // 2
-                solver.set("timeout", max(1, int(left * 1000)))
-                found = solver.check(objective <= middle)
-                if found == z3.sat:
-                    best = solver.model()
-                    bound = best.eval(objective, model_completion=True).as_long()
-                elif found == z3.unsat:
-                    known_too_low = middle
-                else:
-                    return best
-            solver.add(objective <= bound)
+        kept: list[Term] = []  # answers put back at the baseline for good
+        for change in changes:
+            calm = z3.Not(change)
+            if not z3.is_true(best.eval(change, model_completion=True)):
+                kept.append(calm)
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return best
+            solver.set("timeout", max(1, int(min(left, 1.0) * 1000)))
+            if solver.check(*kept, calm) == z3.sat:
+                best = solver.model()
+                kept.append(calm)
+        solver.add(*kept)
+        deadline = min(deadline, time.monotonic() + DISTANCE_BUDGET)
+        known_too_low = -1  # a bound no model meets
+        bound = best.eval(distance, model_completion=True).as_long()
+        while bound - known_too_low > 1:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            middle = (bound + known_too_low) // 2
+            solver.set("timeout", max(1, int(left * 1000)))
+            found = solver.check(distance <= middle)
+            if found == z3.sat:
+                best = solver.model()
+                bound = best.eval(distance, model_completion=True).as_long()
+            elif found == z3.unsat:
+                known_too_low = middle
+            else:
+                break
         return best
 
-    def _departures(self, spaces: Iterable[Space]) -> tuple[Term, Term]:
+    def _departures(self, spaces: Iterable[Space]) -> tuple[list[Term], Term]:
         """How many answers differ from the calm baseline (each ticked or unticked choice counts), and how far the
         numbers are from it."""
         changes: list[Term] = []
@@ -186,8 +198,7 @@ class _Prover:
                 ):
                     gap = item.raw[0] - least
                     distance.append(z3.If(item.present, z3.If(gap >= 0, gap, -gap), 0))
-        count = z3.Sum([z3.If(change, 1, 0) for change in changes]) if changes else z3.IntVal(0)
-        return count, z3.Sum(distance) if distance else z3.IntVal(0)
+        return changes, z3.Sum(distance) if distance else z3.IntVal(0)
 
     def not_confirmed(self, check: str, subject: str) -> None:
         self.unknown.append(
@@ -518,6 +529,10 @@ def proof_dict(report: ProofReport, strict: bool = False) -> dict[str, Any]:
     }
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _count(subjects: dict[str, str], status: str) -> list[str]:
     return [subject for subject, said in subjects.items() if said == status]
 
@@ -531,7 +546,7 @@ def _line(check: str, verdict: Verdict, everything: str) -> str:
         return f"{check}: UNKNOWN: not proved, the solver could not decide it{what}"
     if check == INVARIANTS:
         if verdict.status == PROVED:
-            return f"{check}: proved for all {everything} answer sets ({total} invariants)"
+            return f"{check}: proved for all {everything} answer sets ({_plural(total, 'invariant')})"
         broken = _count(subjects, REFUTED)
         return f"{check}: REFUTED: invariants that fail: {len(broken)} of {total} ({', '.join(broken)})"
     if check == MONOTONICITY:
