@@ -575,7 +575,7 @@ def _line(check: str, verdict: Verdict, everything: str) -> str:
 def proof_text(report: ProofReport, strict: bool = False) -> str:
     """The report in plain words: a line per check, then each finding with its answer file as YAML."""
     everything = f"{report.answer_sets:,}"
-    lines = [f"Proved with a solver ({report.solver}) over every answer set the questionnaire allows: {everything}."]
+    lines = [f"Checked with a solver ({report.solver}) over every answer set the questionnaire allows: {everything}."]
     for check, verdict in report.verdicts.items():
         lines.append(_line(check, verdict, everything))
     shown: dict[str, int] = {}
