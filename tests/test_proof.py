@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 
 from carecheck import Assessor, load_assessor
 from carecheck.authoring.encoding import Encoder, count_answer_sets
-from carecheck.authoring.proof import PROVED, REFUTED, proof_dict, proof_text, prove
+from carecheck.authoring.proof import PROVED, REFUTED, UNKNOWN, proof_dict, proof_text, prove
 from carecheck.authoring.verify import COMPLETENESS, DEAD_RULE, INVARIANTS, MONOTONICITY, SHADOWED_RULE
 from carecheck.core.definitions import TextItem
 from carecheck.core.items import kind_of
@@ -285,6 +287,7 @@ def test_the_encoding_decides_as_the_engine_for_the_counselor_intake() -> None:
     assert held_to_the_engine(load_assessor(rules="counselor-intake"), 500, seed=8) == 500
 
 
+@pytest.mark.slow  # z3 and the encoding take a second to start
 def test_the_encoding_decides_as_the_engine_on_a_few_answer_sets(assessor: Assessor) -> None:
     assert held_to_the_engine(assessor, 40, seed=9) == 40
 
@@ -317,25 +320,30 @@ ATOMS = [
     "any(pregnant, age < 18)",
     "prior_treatment == 'iop'",
 ]
-conditions = st.recursive(
-    st.sampled_from(ATOMS),
-    lambda inner: (
-        st.tuples(inner, st.sampled_from([" and ", " or "]), inner).map(lambda t: f"({t[0]}{t[1]}{t[2]})")
-        | inner.map(lambda c: f"not {c}")
-    ),
-    max_leaves=4,
-)
+
+
+@st.composite
+def conditions(draw: st.DrawFn) -> str:
+    """Up to three atoms joined by `and`/`or`, each possibly negated, possibly grouped."""
+    parts = [
+        ("not " if draw(st.booleans()) else "") + f"({draw(st.sampled_from(ATOMS))})"
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    text = parts[0]
+    for part in parts[1:]:
+        text = f"({text}){draw(st.sampled_from([' and ', ' or ']))}{part}"
+    return text
 
 
 @pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(
     placed=st.lists(
-        st.tuples(conditions, st.sampled_from(LEVELS), st.booleans()),
+        st.tuples(conditions(), st.sampled_from(LEVELS), st.booleans()),
         min_size=1,
         max_size=3,
     ),
-    invariant=st.tuples(conditions, conditions),
+    invariant=st.tuples(conditions(), conditions()),
 )
 def test_fuzzed_rule_sets_verify_without_crashing(
     placed: list[tuple[str, str, bool]], invariant: tuple[str, str], tmp_path_factory: Any
@@ -373,3 +381,29 @@ def test_fuzzed_rule_sets_verify_without_crashing(
             assert violation.subject.startswith("fuzz-")
     proof_text(report)
     json.dumps(proof_dict(report))
+
+
+@pytest.mark.slow
+def test_z3_stays_off_the_start_up_path() -> None:
+    code = "import sys, carecheck.cli.app, carecheck.authoring.verify; sys.exit('z3' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_solver_that_gives_up_leaves_checks_unknown_never_passed(assessor: Assessor) -> None:
+    report = prove(assessor, timeout=0.001)
+    assert UNKNOWN in {verdict.status for verdict in report.verdicts.values()}
+    assert not report.passed()
+    assert report.unknown
+    assert all("not proved" in entry.reason for entry in report.unknown)
+    assert "UNKNOWN: not proved" in proof_text(report)
+    assert proof_text(report).endswith("Failed: the policy is not proved sound; see the findings above.\n")
+
+
+@pytest.mark.slow
+def test_what_the_solver_cannot_state_exactly_is_unknown_and_fails_the_run() -> None:
+    done = run_carecheck("verify", "--rules", rules("free-text"), "--format", "json", expect_exit=1)
+    report = json.loads(done.stdout)
+    assert {check["status"] for check in report["checks"].values()} == {UNKNOWN}
+    assert "comparing two free-text answers" in report["unknown"][0]["reason"]
+    assert report["passed"] is False
