@@ -63,7 +63,7 @@ def test_the_documented_mistake_is_caught_by_verify_and_confirmed_by_assess(exam
     unsafe_rule = '  - id: not-safe\n    when: "feel_safe == false"\n    level: inpatient'
     assert unsafe_rule in text
     rules.write_text(text.replace(unsafe_rule, unsafe_rule.replace("level: inpatient", "level: iop")))
-    checked = run_documented("carecheck verify --rules clinic-rules.yaml --samples 500", example)
+    checked = run_documented("carecheck verify --rules clinic-rules.yaml", example)
     assert checked.returncode == 1
     assert "Invariant unsafe-is-inpatient-and-urgent does not hold" in checked.stdout
     assert "{drinks_per_week: 0, feel_safe: false}" in checked.stdout

@@ -15,6 +15,7 @@ from carecheck.core.assessor import Assessor
 from carecheck.core.compiled import CompiledItem
 from carecheck.core.conditions import FIRED, Evaluate
 from carecheck.core.definitions import Item
+from carecheck.core.errors import UsageError
 from carecheck.core.items import kind_of
 from carecheck.core.result import Result
 from carecheck.core.sampling import random_answers
@@ -482,6 +483,20 @@ def verify(assessor: Assessor, samples: int = 3000, seed: int = 1) -> Report:
     return _Verifier(assessor, seed).run(samples, seed)
 
 
+SOLVER_MISSING = (
+    "carecheck verify proves with the z3 solver, which is not installed: pip install 'carecheck[verify]' "
+    "(or check by sampling: --method sampling)"
+)
+
+
+def require_solver() -> None:
+    """Raise a UsageError saying how to install z3, unless it can be imported (the proof needs it)."""
+    try:
+        import z3  # noqa: F401  # only to learn whether it is there
+    except ImportError:
+        raise UsageError(SOLVER_MISSING) from None
+
+
 # --- presentation ---------------------------------------------------------------------------------------------------
 
 
@@ -500,7 +515,7 @@ def report_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def _yaml(answers: Mapping[str, Any]) -> str:
+def answers_yaml(answers: Mapping[str, Any]) -> str:
     text = yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
     return "".join("    " + line for line in text.splitlines(keepends=True))
 
@@ -522,9 +537,9 @@ def report_text(report: Report) -> str:
         lines += ["", f"{violation.check}: {violation.subject}"]
         lines += textwrap.wrap(violation.message, 100, initial_indent="  ", subsequent_indent="  ")
         if violation.answers:
-            lines += ["  Answers:", _yaml(violation.answers).rstrip("\n")]
+            lines += ["  Answers:", answers_yaml(violation.answers).rstrip("\n")]
         if violation.other is not None:
-            lines += ["  The same, one answer more severe:", _yaml(violation.other).rstrip("\n")]
+            lines += ["  The same, one answer more severe:", answers_yaml(violation.other).rstrip("\n")]
     lines.append("")
     lines.append("Passed." if report.passed else "Failed: the policy is not sound on the findings above.")
     return "\n".join(lines) + "\n"

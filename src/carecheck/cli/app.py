@@ -39,6 +39,7 @@ from carecheck.cli.options import (
     RecordArgument,
     ResumeOption,
     RulesOption,
+    VerifyMethod,
     VersionOption,
 )
 from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat, QuestionnaireFormat
@@ -503,23 +504,57 @@ def schema(
 
 @app.command()
 def verify(
-    samples: Annotated[int, typer.Option("--samples", min=100, max=1_000_000, help="Answer sets to try.")] = 3000,
-    seed: Annotated[int, typer.Option("--seed", help="Fixes the random answer sets, so runs repeat.")] = 1,
+    method: Annotated[
+        VerifyMethod, typer.Option("--method", help="proof (a solver, over every answer set) or sampling.")
+    ] = VerifyMethod.PROOF,
+    strict: Annotated[bool, typer.Option("--strict", help="Dead and shadowed rules fail the run too.")] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, max=3600, help="Seconds the solver may spend on one question.")
+    ] = 20,
+    samples: Annotated[
+        int | None, typer.Option("--samples", min=100, max=1_000_000, help="Answer sets to try (sampling).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Fixes the random answer sets, so runs repeat (sampling).")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.TEXT,
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Check that a rule set is sound over many answer sets: invariants, monotonicity, completeness, dead and
-    shadowed rules. Each violation comes with a minimal answer file that shows it."""
+    """Check that a rule set is sound: invariants, monotonicity, completeness, dead and shadowed rules, proved over
+    every answer set by a solver (or tried on many, with --method sampling). Each finding comes with an answer file
+    that shows it."""
     with _boundary():
         import json
 
-        from carecheck.authoring.verify import report_dict, report_text, verify
+        from carecheck.authoring import verify as checks
 
-        report = verify(_assessor(questionnaire, rules), samples=samples, seed=seed)
         as_json = fmt is Format.JSON
-        emit(json.dumps(report_dict(report), ensure_ascii=False) + "\n" if as_json else report_text(report), None)
-        if not report.passed:  # dead and shadowed rules are reported, but only broken properties fail the run
+        if method is VerifyMethod.SAMPLING:
+            report = checks.verify(_assessor(questionnaire, rules), samples=samples or 3000, seed=seed or 1)
+            emit(
+                json.dumps(checks.report_dict(report), ensure_ascii=False) + "\n"
+                if as_json
+                else checks.report_text(report),
+                None,
+            )
+            failed = any(v.check not in checks.FAILING for v in report.violations) if strict else False
+            if not report.passed or failed:  # dead and shadowed rules fail only a strict run
+                _fail(EXIT_SOME_FAILED)
+            return
+        if samples is not None or seed is not None:
+            from carecheck.core.errors import UsageError
+
+            raise UsageError("--samples and --seed go with --method sampling; a proof covers every answer set")
+        checks.require_solver()
+        from carecheck.authoring.proof import proof_dict, proof_text, prove
+
+        proof = prove(_assessor(questionnaire, rules), timeout=timeout)
+        text = (
+            json.dumps(proof_dict(proof, strict), ensure_ascii=False) + "\n" if as_json else proof_text(proof, strict)
+        )
+        emit(text, None)
+        if not proof.passed(strict):
             _fail(EXIT_SOME_FAILED)
 
 

@@ -7,6 +7,7 @@ side by side, so that the difference is seen and kept on purpose.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,13 @@ import typer
 
 from carecheck import __version__
 from carecheck.output.formats import Format, ListFormat
+
+
+class VerifyMethod(StrEnum):
+    """How `carecheck verify` checks a policy: proved by a solver over every answer set, or tried on samples."""
+
+    PROOF = "proof"
+    SAMPLING = "sampling"
 
 
 def _show_version(value: bool) -> None:
