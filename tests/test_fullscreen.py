@@ -41,12 +41,8 @@ async def answer_current(app: CarecheckApp, pilot: Any, answers: dict[str, Any])
     elif isinstance(definition, MultiChoiceItem):
         for number, choice in enumerate(definition.choices, 1):
             if choice.value in value:
-                for _ in range(number - 1):
-                    await pilot.press("down")
-                await pilot.press("space")
-                for _ in range(number - 1):
-                    await pilot.press("up")
-        await pilot.click("#done")
+                await pilot.press(str(number))  # ticks it
+        await pilot.press("tab", "enter")  # Done
     elif isinstance(definition, IntegerItem | TextItem):
         await pilot.press(*str(value), "enter")
     else:

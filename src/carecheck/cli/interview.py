@@ -26,22 +26,23 @@ QUIT = frozenset({"quit", "exit", "q", "stop"})
 """What stops the interview as Ctrl-C does: the answers are kept in a draft."""
 
 
-def welcome(assessor: Assessor, counselor: bool = False) -> list[str]:
-    """The first screen's words: what this is, how long it takes, where answers stay, the keys, and 988."""
+def welcome(assessor: Assessor, counselor: bool = False, keys: str | None = COMMANDS) -> list[str]:
+    """The first screen's words: what this is, how long it takes, where answers stay, the keys (`keys`, the
+    line-by-line ones unless a screen shows its own), and 988."""
     questions = len(assessor.partial({})[1])
     if counselor:
         return [
             "carecheck intake: the client's screening and the clinician's items, scored into a suggested level of"
             " care. It is a screening aid for clinical judgement, never a diagnosis.",
             "Answers stay on this computer.",
-            COMMANDS,
+            *([keys] if keys else []),
         ]
     return [
         "carecheck: a few questions about alcohol, drugs, mood and everyday life, to suggest a level of care."
         " It is a screening aid, not a diagnosis.",
         f"It takes about 10 minutes: about {questions} questions to start with, and some answers lead to a few more.",
         "Your answers stay on this computer.",
-        COMMANDS,
+        *([keys] if keys else []),
         "If you need to talk to someone now, call or text 988 (the Suicide & Crisis Lifeline) at any time.",
     ]
 

@@ -114,6 +114,7 @@ class Gatherer:
 
         greeting = welcome(self.assessor, self.client is not None) if greet else [COMMANDS]
         if self.fullscreen:
+            greeting = welcome(self.assessor, self.client is not None, keys=None)
             from carecheck.cli.fullscreen.app import run_interview
 
             try:

@@ -14,9 +14,9 @@ UNDRIVABLE_TERMS = frozenset({"", "dumb", "unknown", "emacs"})
 
 
 def can_drive(plain: bool) -> bool:
-    """Whether the full-screen interview can run here: not --plain, both ends a terminal, a TERM that can draw,
-    and Textual installed."""
-    if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    """Whether the full-screen interview can run here: not --plain; stdin, stdout and stderr (where Textual draws)
+    all terminals; a TERM that can draw; and Textual installed."""
+    if plain or not (sys.stdin.isatty() and sys.stdout.isatty() and sys.stderr.isatty()):
         return False
     if os.environ.get("TERM", "") in UNDRIVABLE_TERMS:
         return False

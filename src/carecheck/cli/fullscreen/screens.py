@@ -13,9 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Collapsible, Footer, Input, OptionList, ProgressBar, SelectionList, Static
+from textual.widgets import Button, Collapsible, Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
-from textual.widgets.selection_list import Selection
 
 from carecheck.cli.interview import Interview, crisis_lines, welcome
 from carecheck.core.definitions import IntegerItem, MultiChoiceItem, TextItem
@@ -47,8 +46,11 @@ def text(value: str) -> Content:
     return Content(literal(value))
 
 
-def crisis_foot() -> Static:
-    return Static(CRISIS_LINE, classes="crisis-line", markup=False)
+def foot() -> ComposeResult:
+    """The foot of every screen: the crisis line above the keys."""
+    with Vertical(classes="foot"):
+        yield Static(CRISIS_LINE, classes="crisis-line", markup=False)
+        yield Footer()
 
 
 class Shown(Static):
@@ -79,8 +81,7 @@ class WelcomeScreen(Screen[None]):
                 markup=False,
             )
             yield Button("Begin", id="begin", variant="primary")
-        yield crisis_foot()
-        yield Footer()
+        yield from foot()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_begin()
@@ -112,6 +113,7 @@ class QuestionScreen(Screen[None]):
         self.number = number
         self.about = about
         self.kind = kind_of(item.definition)
+        self.ticked: set[str] = set()
 
     # --- what it shows ---
 
@@ -125,8 +127,7 @@ class QuestionScreen(Screen[None]):
             yield from self.answer_widgets()
             yield Static("", id="feedback", markup=False)
             yield Shown(definition.help or "There is no more to say about this question.", id="help")
-        yield crisis_foot()
-        yield Footer()
+        yield from foot()
 
     def section_intro(self) -> ComposeResult:
         if self.item.section == self.brain.shown_section:
@@ -153,15 +154,13 @@ class QuestionScreen(Screen[None]):
             yield OptionList(*options, id="choices", markup=False)
             self.call_after_refresh(self.highlight, chosen)
         elif isinstance(definition, MultiChoiceItem):
-            picked = set(current or ())
-            yield SelectionList[str](
-                *[
-                    Selection(text(f"{n}  {c.label}"), str(c.value), str(c.value) in picked)
-                    for n, c in enumerate(definition.choices, 1)
-                ],
-                id="checklist",
+            self.ticked = {str(value) for value in current or ()}
+            yield OptionList(*[Option(self.tick_label(n)) for n in range(len(definition.choices))], id="checklist")
+            yield Static(
+                "Enter or a number ticks an answer (again to untick); tick none for none. Then Done (Tab, Enter).",
+                classes="hint",
+                markup=False,
             )
-            yield Static("Space ticks an answer; tick none for none. Then press Done.", classes="hint", markup=False)
             yield Button("Done", id="done", variant="primary")
         else:
             hint = self.kind.typing_help(definition)[0].strip() if isinstance(definition, IntegerItem) else ""
@@ -170,10 +169,21 @@ class QuestionScreen(Screen[None]):
             yield Static(hint, classes="hint", markup=False)
             yield Input(
                 value="" if current is None else str(current),
-                placeholder=hint,
                 type="integer" if isinstance(definition, IntegerItem) else "text",
                 id="typed",
             )
+
+    def tick_label(self, index: int) -> Content:
+        assert isinstance(self.item.definition, MultiChoiceItem)
+        choice = self.item.definition.choices[index]
+        mark = "[x]" if str(choice.value) in self.ticked else "[ ]"
+        return text(f"{mark} {index + 1}  {choice.label}")
+
+    def tick(self, index: int) -> None:
+        assert isinstance(self.item.definition, MultiChoiceItem)
+        value = str(self.item.definition.choices[index].value)
+        self.ticked ^= {value}
+        self.query_one("#checklist", OptionList).replace_option_prompt_at_index(index, self.tick_label(index))
 
     def highlight(self, index: int) -> None:
         self.query_one("#choices", OptionList).highlighted = index
@@ -191,6 +201,9 @@ class QuestionScreen(Screen[None]):
     # --- answering ---
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if isinstance(self.item.definition, MultiChoiceItem):
+            self.tick(event.option_index)
+            return
         self.answered(self.kind.choice_answers(self.item.definition)[event.option_index])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -206,10 +219,14 @@ class QuestionScreen(Screen[None]):
         self.answered(value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "done":
-            self.answered(list(self.query_one("#checklist", SelectionList).selected))
+        if event.button.id == "done" and isinstance(self.item.definition, MultiChoiceItem):
+            self.answered([str(c.value) for c in self.item.definition.choices if str(c.value) in self.ticked])
 
     def action_pick(self, number: int) -> None:
+        if isinstance(self.item.definition, MultiChoiceItem):
+            if 1 <= number <= len(self.item.definition.choices):
+                self.tick(number - 1)
+            return
         answers = self.kind.choice_answers(self.item.definition)
         if 1 <= number <= len(answers):
             self.answered(answers[number - 1])
@@ -264,22 +281,25 @@ class CrisisScreen(ModalScreen[None]):
         self.leaving = leaving
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="crisis"):
+        with Vertical(id="crisis-box"):
             lines = crisis_lines(self.assessor)
             yield Shown(lines[0].strip("! "), classes="crisis-title")
-            for line in lines[1:]:
-                yield Shown(line, classes="paragraph")
-            kept = (
-                "Your answers are saved on this computer; carecheck assess --resume carries on later."
-                if self.leaving
-                else "Your answers so far are kept. Reaching out comes first; the questions can wait."
-            )
-            yield Static(kept, classes="paragraph", markup=False)
+            with VerticalScroll(id="crisis"):
+                yield Shown(lines[1], classes="paragraph")
+                for line in lines[2:]:
+                    yield Shown(line, classes="contact")
+                kept = (
+                    "Your answers are saved on this computer; carecheck assess --resume carries on later."
+                    if self.leaving
+                    else "Your answers so far are kept. Reaching out comes first; the questions can wait."
+                )
+                yield Static(kept, classes="paragraph", markup=False)
             yield Button("I have read this", id="read", variant="error")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#read", Button).focus()
+        # The heading and the first lines stay in view: the button sits below the text, not at its end.
+        self.query_one("#read", Button).focus(scroll_visible=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
@@ -310,8 +330,7 @@ class ReviewScreen(Screen[None]):
         yield OptionList(*options, id="answers", markup=False)
         with Horizontal(id="review-buttons"):
             yield Button("See the result", id="finish", variant="primary")
-        yield crisis_foot()
-        yield Footer()
+        yield from foot()
 
     def on_mount(self) -> None:
         self.query_one("#answers", OptionList).focus()
@@ -340,8 +359,8 @@ class ResultScreen(Screen[None]):
     save it as Markdown or HTML, asked until it is answered."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("m", "save('markdown')", "Save Markdown"),
-        Binding("h", "save('html')", "Save HTML"),
+        Binding("m", "save('markdown')", "Markdown"),
+        Binding("h", "save('html')", "HTML"),
         Binding("n", "decline", "Don't save"),
     ]
 
@@ -388,8 +407,7 @@ class ResultScreen(Screen[None]):
             yield Button("Save as Markdown", id="markdown")
             yield Button("Save as HTML", id="html")
             yield Button("Don't save", id="decline")
-        yield crisis_foot()
-        yield Footer()
+        yield from foot()
 
     def on_mount(self) -> None:
         self.query_one("#result", VerticalScroll).focus()
@@ -452,8 +470,7 @@ class DecisionScreen(Screen[None]):
                 with Horizontal():
                     yield Button("Keep this override", id="keep", variant="primary")
                     yield Button("Cancel", id="cancel")
-        yield crisis_foot()
-        yield Footer()
+        yield from foot()
 
     def on_mount(self) -> None:
         self.query_one("#reason-box").display = False
