@@ -129,7 +129,7 @@ def test_an_urgent_answer_shows_crisis_help_to_acknowledge_and_again_on_leaving(
             await pilot.press("ctrl+q")  # save and quit
             await pilot.pause()
             assert isinstance(app.screen, CrisisScreen)  # crisis help is the last screen
-            assert "saved" in str(app.screen.query(".paragraph").last().render())
+            assert "saved" in str(app.screen.query_one(".kept").render())
             await pilot.click("#read")
             await pilot.pause()
         assert app.return_value == LEFT
@@ -264,3 +264,17 @@ def test_a_file_assessment_never_loads_textual(tmp_path: Path) -> None:
     )
     process = run_carecheck(stdin="", entry=("-c", script), expect_exit=0)
     assert process.stderr.endswith("textual not loaded")
+
+
+def test_carrying_on_after_an_urgent_answer_starts_with_crisis_help(assessor: Assessor) -> None:
+    draft = {"age": 30, "substances": [], "asq_1": True, "asq_5": True}
+
+    async def session() -> None:
+        app = interview_app(assessor, draft)
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert isinstance(app.screen, CrisisScreen)
+            await pilot.click("#read")
+            await pilot.pause()
+            assert isinstance(app.screen, QuestionScreen)
+
+    run(session())

@@ -191,6 +191,7 @@ class Interview:
             instrument = self.instruments[item.instrument].instrument
             if instrument.instructions:
                 say(literal(instrument.instructions))
+            say(literal(f"({instrument.attribution.name}: {instrument.attribution.authors}.)"))
 
     def ask(self, item: CompiledItem) -> CompiledItem | None:
         """Ask one question until it gets an answer or a command; returns the next question to ask."""

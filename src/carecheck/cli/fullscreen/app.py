@@ -68,13 +68,14 @@ class CarecheckApp(App[Any]):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.action_leave)
         self.push_screen(self.first(self))
+        if self.brain is not None and self.brain.urgent():
+            # Carrying on after an urgent answer: crisis help comes before anything else, as it did then.
+            self.shown_urgent = True
+            self.push_screen(CrisisScreen(self.brain.assessor))
 
     # --- the interview ---
 
     def begin(self) -> None:
-        assert self.brain is not None
-        self.brain.check_safety()
-        self.shown_urgent = self.brain.shown_urgent
         self.next_pending()
 
     def next_pending(self) -> None:

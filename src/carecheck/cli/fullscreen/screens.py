@@ -288,12 +288,12 @@ class CrisisScreen(ModalScreen[None]):
                 yield Shown(lines[1], classes="paragraph")
                 for line in lines[2:]:
                     yield Shown(line, classes="contact")
-                kept = (
-                    "Your answers are saved on this computer; carecheck assess --resume carries on later."
-                    if self.leaving
-                    else "Your answers so far are kept. Reaching out comes first; the questions can wait."
-                )
-                yield Static(kept, classes="paragraph", markup=False)
+            kept = (
+                "Your answers are saved on this computer; carecheck assess --resume carries on later."
+                if self.leaving
+                else "Your answers so far are kept. Reaching out comes first; the questions can wait."
+            )
+            yield Static(kept, classes="kept", markup=False)
             yield Button("I have read this", id="read", variant="error")
         yield Footer()
 
@@ -447,7 +447,7 @@ class DecisionScreen(Screen[None]):
         with VerticalScroll(id="decision"):
             yield Static("The placement decision", classes="section-title", markup=False)
             for line in self.lines:
-                if not line.lstrip()[:1].isdigit():
+                if not line.lstrip()[:1].isdigit() and line != "Levels of care:":  # the list below shows them
                     yield Shown(line)
             yield Static("Accept the computed level, or choose another and say why:", classes="paragraph", markup=False)
             yield OptionList(
