@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -453,3 +454,17 @@ def test_no_way_of_leaving_the_save_prompt_loses_the_result(home: dict[str, str]
     child.close()
     assert child.exitstatus == 0
     assert not drafts[0].exists()  # declined: now it may go
+
+
+@pytest.mark.slow
+def test_closing_the_terminal_keeps_the_answers_in_a_draft(home: dict[str, str]) -> None:
+    child = spawn(home)
+    child.expect_exact(PROMPT)
+    child.sendline("30")
+    child.expect_exact(PROMPT)
+    child.kill(signal.SIGHUP)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    saved = json.loads(next((Path(home["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*.json")).read_text())
+    assert saved["answers"] == {"age": 30}

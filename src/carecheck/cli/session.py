@@ -6,6 +6,7 @@ input > the interactive interview. With standard input not a terminal, or `--no-
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 from collections.abc import Callable
@@ -98,15 +99,16 @@ class Gatherer:
             draft_id=self.draft.id if self.draft else None,
             client=self.client,
         )
-        self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
-        self.terminal.say(f"To carry on later, run: {resume_command(self.client)}")
-        if stop.urgent:
-            from carecheck.cli.interview import crisis_lines
+        with contextlib.suppress(OSError):  # after a hang-up there is no terminal left to tell
+            self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
+            self.terminal.say(f"To carry on later, run: {resume_command(self.client)}")
+            if stop.urgent:
+                from carecheck.cli.interview import crisis_lines
 
-            # Whoever leaves after an urgent answer leaves with crisis help as the last thing on the screen.
-            self.terminal.say()
-            for line in crisis_lines(self.assessor):
-                self.terminal.say(line)
+                # Whoever leaves after an urgent answer leaves with crisis help as the last thing on the screen.
+                self.terminal.say()
+                for line in crisis_lines(self.assessor):
+                    self.terminal.say(line)
         raise Interrupted(str(self.draft.path))
 
     def ask(self, start: dict[str, Any], only: set[str] | None = None, greet: bool = False) -> dict[str, Any]:
@@ -177,6 +179,8 @@ def gather(
     intake names its `client` (its drafts are that client's) and asks for the optional questions too."""
     can_ask = not no_input and sys.stdin.isatty()
     fullscreen = fullscreen and can_ask
+    if can_ask:
+        _hang_up_as_ctrl_c()
     gatherer = Gatherer(assessor, terminal, can_ask, definitions, client, fullscreen)
     if resume is not None:
         if not can_ask:
@@ -198,6 +202,17 @@ def gather(
     if no_input:
         raise UsageError("no answers were given and --no-input forbids asking: pass --answers FILE")
     return Gathered(gatherer.ask({}, greet=True), True, gatherer.draft, can_ask, fullscreen)
+
+
+def _hang_up_as_ctrl_c() -> None:
+    """A closed terminal (SIGHUP) stops the interview as Ctrl-C does, so the answers are kept in a draft."""
+    import signal
+
+    def hang_up(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, hang_up)
 
 
 def start(
