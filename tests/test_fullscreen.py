@@ -278,3 +278,38 @@ def test_carrying_on_after_an_urgent_answer_starts_with_crisis_help(assessor: As
             assert isinstance(app.screen, QuestionScreen)
 
     run(session())
+
+
+@pytest.mark.parametrize(
+    ("outcome", "draft_kept"), [((LEFT, None), True), (("declined", None), False), (("saved", "/x.md"), False)]
+)
+def test_the_draft_goes_only_once_the_full_screen_result_is_saved_or_declined(
+    assessor: Assessor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outcome: tuple[str, str | None],
+    draft_kept: bool,
+) -> None:
+    from carecheck.cli import flows
+    from carecheck.cli.fullscreen import app as fullscreen_app
+    from carecheck.cli.session import Gathered, Interrupted
+    from carecheck.cli.terminal import PlainTerminal
+    from carecheck.store.drafts import save_draft
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr(fullscreen_app, "run_result", lambda result, assessor, save: outcome)
+    answers = baseline_answers() | {"asq_1": True, "asq_5": True}
+    draft = save_draft(answers, None, None, None)
+    gathered = Gathered(answers, True, draft, True, True)
+    leave = flows._result_on_screen
+    if draft_kept:
+        with pytest.raises(Interrupted):
+            leave(assessor.assess(answers), assessor, PlainTerminal(), gathered, (None, None), 80, False)
+    else:
+        leave(assessor.assess(answers), assessor, PlainTerminal(), gathered, (None, None), 80, False)
+    assert draft.path.exists() == draft_kept
+    shown = capsys.readouterr()
+    assert "Suggested level of care" in shown.out  # the result stays in the terminal's scrollback
+    safety = assessor.rules.rules.safety
+    assert " ".join(shown.err.split()).endswith(" ".join(safety.crisis_contacts[-1].how.split()))  # crisis help last
