@@ -468,3 +468,15 @@ def test_closing_the_terminal_keeps_the_answers_in_a_draft(home: dict[str, str])
     assert child.exitstatus == 130
     saved = json.loads(next((Path(home["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*.json")).read_text())
     assert saved["answers"] == {"age": 30}
+
+
+def test_review_partway_lists_the_answers_so_far_and_goes_back_to_the_question(assessor: Assessor) -> None:
+    terminal = Scripted(["30", "review", "", "0"])
+    interview = Interview(assessor, terminal)
+    with pytest.raises(Stopped) as stopped:
+        interview.run()
+    said = "\n".join(terminal.said)
+    assert "1. How old are you?\n   Answer: 30" in said
+    assert "press Enter to go back to the questions" in said
+    assert "all that apply.\n   Answer: (not answered yet)" in said  # question 2, not yet reached
+    assert stopped.value.answers == {"age": 30, "substances": []}

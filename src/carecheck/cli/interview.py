@@ -19,7 +19,8 @@ from carecheck.core.safetext import literal
 
 COMMANDS = (
     "Type the number or the first words of an answer. Type ? for help, back for the previous question, skip to"
-    " leave out an optional question, or quit to stop (your answers are kept and you can carry on later)."
+    " leave out an optional question, review to see your answers so far, or quit to stop (your answers are kept"
+    " and you can carry on later)."
 )
 
 QUIT = frozenset({"quit", "exit", "q", "stop"})
@@ -222,6 +223,9 @@ class Interview:
                 continue
             if command in QUIT:
                 raise KeyboardInterrupt  # kept in a draft, as Ctrl-C keeps it
+            if command == "review" and self.review:
+                self.review_screen(partway=True)
+                return item  # back to the question that was on screen (or the one a change brought)
             if command == "skip" and item.definition.required:
                 say("This question cannot be skipped: the suggestion needs its answer. Type ? for help with it.")
                 continue
@@ -274,8 +278,9 @@ class Interview:
             for contact in text.check_in_contacts:
                 say(f"- {literal(contact.name)}: {literal(contact.how)}")
 
-    def review_screen(self) -> bool:
-        """List every answer; True when the person chose one to change (it is then asked again)."""
+    def review_screen(self, partway: bool = False) -> bool:
+        """List every answer; True when the person chose one to change (it is then asked again). `partway`: asked
+        for with `review` before the end, so Enter goes back to the questions."""
         values, asked = self.candidates()
         say = self.terminal.say
         say()
@@ -283,12 +288,19 @@ class Interview:
         say("------------")
         for number, item in enumerate(asked, 1):
             value = values[item.id]
-            shown = "(skipped)" if value is None else _shown(item, value)
+            if value is None:
+                shown = "(skipped)" if item.id in self.offered else "(not answered yet)"
+            else:
+                shown = _shown(item, value)
             # The whole question, wrapped by words: AUDIT's "How often during the last year..." items differ at the end.
             say(f"{number}. {literal(' '.join(item.definition.prompt.split()))}")
             say(f"   Answer: {literal(shown)}")
         while True:
-            typed = self.terminal.ask("Type a number to change that answer, or press Enter to see your result: ")
+            typed = self.terminal.ask(
+                "Type a number to change that answer, or press Enter to go back to the questions: "
+                if partway
+                else "Type a number to change that answer, or press Enter to see your result: "
+            )
             if not typed.strip():
                 return False
             if typed.strip().isdecimal() and typed.strip().isascii() and 1 <= int(typed) <= len(asked):
