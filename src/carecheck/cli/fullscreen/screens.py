@@ -324,7 +324,10 @@ class ReviewScreen(Screen[None]):
         options = []
         for number, item in enumerate(self.asked, 1):
             value = self.values[item.id]
-            shown = "(skipped)" if value is None else kind_of(item.definition).in_words(item.definition, value)
+            if value is None:
+                shown = "(skipped)" if item.id in self.brain.offered else "(not answered yet)"
+            else:
+                shown = kind_of(item.definition).in_words(item.definition, value)
             prompt = " ".join(item.definition.prompt.split())
             options.append(Option(text(f"{number}. {prompt}\n    Answer: {shown}")))
         yield OptionList(*options, id="answers", markup=False)
