@@ -35,7 +35,12 @@ def decision_lines(assessor: Assessor, result: Result) -> list[str]:
 
     explanation = explain(result, assessor)
     names = assessor.level_names
-    lines = [f"The screening computed: {names[result.level]}."]
+    lines = []
+    if result.urgent:  # crisis help first, on every screen that shows this result
+        from carecheck.cli.interview import crisis_lines
+
+        lines += [line.strip("! ") if line.startswith("!!") else line for line in crisis_lines(assessor)]
+    lines.append(f"The screening computed: {names[result.level]}.")
     if explanation.deciding:
         lines.append("Why the screening points there:")
         lines += [f"- {reason.text} (Based on: {'; '.join(reason.evidence)}.)" for reason in explanation.deciding]
