@@ -313,3 +313,28 @@ def test_the_draft_goes_only_once_the_full_screen_result_is_saved_or_declined(
     assert "Suggested level of care" in shown.out  # the result stays in the terminal's scrollback
     safety = assessor.rules.rules.safety
     assert " ".join(shown.err.split()).endswith(" ".join(safety.crisis_contacts[-1].how.split()))  # crisis help last
+
+
+def test_closing_the_terminal_of_the_full_screen_keeps_the_answers_in_a_draft(tmp_path: Path) -> None:
+    import json
+    import signal
+    import time
+
+    import pexpect
+
+    from conftest import spawn_carecheck
+
+    env = {"XDG_DATA_HOME": str(tmp_path), "TERM": "xterm-256color"}
+    child = spawn_carecheck("assess", env=env, dimensions=(24, 80))
+    child.expect("Welcome")
+    child.send("\r")  # Begin
+    child.expect("How old")
+    child.send("30\r")
+    child.expect("Question")
+    time.sleep(0.5)
+    child.kill(signal.SIGHUP)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    saved = json.loads(next((tmp_path / "carecheck" / "drafts").glob("*.json")).read_text())
+    assert saved["answers"] == {"age": 30}

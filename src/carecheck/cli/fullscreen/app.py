@@ -64,9 +64,9 @@ class CarecheckApp(App[Any]):
         self.shown_urgent = False
 
     def on_mount(self) -> None:
-        # A closed terminal (SIGHUP) leaves as Ctrl+Q does: the answers are kept.
+        # A closed terminal (SIGHUP) leaves at once (no one is there to acknowledge a screen): the answers are kept.
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.action_leave)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit, LEFT)
         self.push_screen(self.first(self))
         if self.brain is not None and self.brain.urgent():
             # Carrying on after an urgent answer: crisis help comes before anything else, as it did then.
