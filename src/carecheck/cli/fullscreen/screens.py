@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -44,6 +46,15 @@ class InterviewHost(Protocol):
 def text(value: str) -> Content:
     """Words from a file or an answer, shown as they are: escaped, never read as markup."""
     return Content(literal(value))
+
+
+def numbered(number: str, words: str) -> Table:
+    """A choice as a list shows it: its number, then its words wrapped by words under themselves."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(number), Text(literal(words)))
+    return grid
 
 
 def foot() -> ComposeResult:
@@ -149,7 +160,7 @@ class QuestionScreen(Screen[None]):
         labels = self.kind.choice_labels(definition)
         if labels:
             answers = self.kind.choice_answers(definition)
-            options = [Option(text(f"{n}  {label}")) for n, label in enumerate(labels, 1)]
+            options = [Option(numbered(f"{n} ", label)) for n, label in enumerate(labels, 1)]
             chosen = answers.index(current) if current in answers else 0
             yield OptionList(*options, id="choices", markup=False)
             self.call_after_refresh(self.highlight, chosen)
@@ -173,11 +184,11 @@ class QuestionScreen(Screen[None]):
                 id="typed",
             )
 
-    def tick_label(self, index: int) -> Content:
+    def tick_label(self, index: int) -> Table:
         assert isinstance(self.item.definition, MultiChoiceItem)
         choice = self.item.definition.choices[index]
         mark = "[x]" if str(choice.value) in self.ticked else "[ ]"
-        return text(f"{mark} {index + 1}  {choice.label}")
+        return numbered(f"{mark} {index + 1} ", choice.label)
 
     def tick(self, index: int) -> None:
         assert isinstance(self.item.definition, MultiChoiceItem)
@@ -329,7 +340,7 @@ class ReviewScreen(Screen[None]):
             else:
                 shown = kind_of(item.definition).in_words(item.definition, value)
             prompt = " ".join(item.definition.prompt.split())
-            options.append(Option(text(f"{number}. {prompt}\n    Answer: {shown}")))
+            options.append(Option(numbered(f"{number}.", f"{prompt}\nAnswer: {shown}")))
         yield OptionList(*options, id="answers", markup=False)
         with Horizontal(id="review-buttons"):
             yield Button("See the result", id="finish", variant="primary")
