@@ -219,8 +219,9 @@ def test_delete_without_a_terminal_needs_yes(desk: tuple[Path, dict[str, str]]) 
     assert run_carecheck("records", "show", str(record_id), cwd=work, env=env).returncode == 0
 
 
-def spawn(env: dict[str, str], cwd: Path, *args: str) -> pexpect.spawn:
-    return spawn_carecheck(*args, env={**env, "NO_COLOR": "1"}, cwd=cwd, dimensions=(40, 100))
+def spawn(env: dict[str, str], cwd: Path, command: str, *args: str) -> pexpect.spawn:
+    """The line-by-line intake (--plain); tests/test_fullscreen.py drives the full screen."""
+    return spawn_carecheck(command, "--plain", *args, env={**env, "NO_COLOR": "1"}, cwd=cwd, dimensions=(40, 100))
 
 
 @pytest.mark.slow
@@ -410,3 +411,33 @@ def test_ask_missing_also_offers_the_withdrawal_scores_the_file_left_out(desk: t
     saved = json.loads((work.parent / "o.json").read_text())
     assert saved["result"]["scores"]["ciwa"] == {"total": 17, "band": "severe"}
     assert saved["computed_level"] == "inpatient"
+
+
+@pytest.mark.slow
+def test_the_computed_level_its_reasons_and_scores_are_on_screen_before_the_override_question(
+    desk: tuple[Path, dict[str, str]],
+) -> None:
+    work, env = desk
+    path = answer_file(work, drinking(ciwa=12), "a.yaml")
+    child = spawn(env, work, "intake", "-c", "C-5", "-a", str(path), "-f", "json", "-o", "../o.json")
+    child.expect("type another level")
+    before = " ".join(child.before.split())
+    assert "The screening computed: Partial hospitalization program (PHP)." in before
+    assert "Why the screening points there:" in before
+    assert "The client's scores:" in before
+    assert "CIWA-Ar" in before
+    assert "3 Partial hospitalization program (PHP) (computed by the screening)" in before
+    child.sendline("inpatient")
+    child.expect("Why does this client need that level")
+    child.sendline("cancel")  # the override is dropped: no reason is kept
+    child.expect_exact("Override cancelled")
+    child.expect("type another level")
+    child.sendline("3")  # the computed level picked by its number accepts it
+    child.expect_exact("Accepted: Partial hospitalization program")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = json.loads((work.parent / "o.json").read_text())
+    assert saved["override"] is None
+    assert saved["computed_level"] == "php"
+    assert "cancel" not in json.dumps(saved)

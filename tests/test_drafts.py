@@ -91,7 +91,7 @@ def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path, data_hom
     rules.write_text(text.replace('version: "1.0.0"', 'version: "9.9.9"', 1))
     env = {"XDG_DATA_HOME": str(data_home)}
     # a relative --rules path: the draft must keep it absolute
-    child = spawn_carecheck("assess", "--rules", rules.name, env=env, cwd=tmp_path)
+    child = spawn_carecheck("assess", "--plain", "--rules", rules.name, env=env, cwd=tmp_path)
     child.expect_exact("> ")
     child.sendeof()
     child.expect(pexpect.EOF)
@@ -106,7 +106,9 @@ def test_resume_carries_on_with_the_drafts_own_rule_set(tmp_path: Path, data_hom
     out = tmp_path / "result.json"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    child = spawn_carecheck("assess", "--resume", "--format", "json", "--output", str(out), env=env, cwd=elsewhere)
+    child = spawn_carecheck(
+        "assess", "--plain", "--resume", "--format", "json", "--output", str(out), env=env, cwd=elsewhere
+    )
     child.expect_exact("> ")
     child.sendline("8")
     child.expect_exact("press Enter to see your result: ")
@@ -125,6 +127,7 @@ def test_answers_typed_are_kept_when_the_result_cannot_be_written(tmp_path: Path
     unwritable = tmp_path / "no" / "such" / "folder" / "r.md"
     child = spawn_carecheck(
         "assess",
+        "--plain",
         "--answers",
         str(path),
         "--ask-missing",
@@ -145,7 +148,7 @@ def test_answers_typed_are_kept_when_the_result_cannot_be_written(tmp_path: Path
 @pytest.mark.slow
 def test_a_draft_named_without_resume_is_resumed(data_home: Path) -> None:
     draft = drafts.save_draft({"age": 33}, "substances", None, None, draft_id="named-draft")
-    child = spawn_carecheck("assess", "--draft", draft.id, env={"XDG_DATA_HOME": str(data_home)})
+    child = spawn_carecheck("assess", "--plain", "--draft", draft.id, env={"XDG_DATA_HOME": str(data_home)})
     child.expect_exact("Carrying on from your answers")
     child.expect_exact("> ")
     child.sendcontrol("c")

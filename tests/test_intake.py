@@ -163,3 +163,17 @@ def test_a_counselors_name_is_optional_and_trimmed(counselor: str | None, expect
 def test_a_counselors_name_with_control_characters_is_refused() -> None:
     with pytest.raises(UsageError, match="control character"):
         check_counselor("R.\x1b[31m Diaz")
+
+
+def test_the_counselor_reads_crisis_help_first_then_the_computed_level_then_the_levels(
+    intake_assessor: Assessor,
+) -> None:
+    from carecheck.cli.intake import decision_lines
+    from intake_answers import clinician
+
+    result = intake_assessor.assess(clinician(asq_1=True, asq_5=True, pregnant=False))
+    lines = decision_lines(intake_assessor, result)
+    safety = intake_assessor.rules.rules.safety
+    assert lines[0] == safety.crisis_heading
+    assert lines.index("The screening computed: Inpatient or residential care.") > lines.index(safety.crisis_message)
+    assert lines[-1] == "  4  Inpatient or residential care  (computed by the screening)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,14 @@ import pytest
 import yaml
 
 from carecheck import Assessor
-from carecheck.cli.interview import Interview
+from carecheck.cli.interview import Interview, Stopped, welcome
 from carecheck.cli.terminal import PlainTerminal
 from carecheck.core.definitions import BooleanItem, ChoiceItem, MultiChoiceItem
 from conftest import baseline_answers, run_carecheck, spawn_carecheck, with_alcohol
 
 PROMPT = "> "
 REVIEW = "press Enter to see your result: "
+SAVE = "or n for no: "
 
 
 @pytest.fixture
@@ -27,11 +29,12 @@ def home(tmp_path: Path) -> dict[str, str]:
 
 
 def spawn(env: dict[str, str], *args: str) -> pexpect.spawn:
-    return spawn_carecheck("assess", *args, env=env, dimensions=(40, 60))
+    """The line-by-line interview (--plain), for screen readers; tests/test_fullscreen.py drives the full screen."""
+    return spawn_carecheck("assess", "--plain", *args, env=env, dimensions=(40, 60))
 
 
 def typed(assessor: Assessor, item_id: str, value: Any) -> str:
-    """What a person would type for `value`: numbers for checklists, words for choices, yes or no."""
+    """What a person would type for `value`: numbers from 1 for choices and checklists, yes or no."""
     definition = assessor.item_index[item_id].definition
     if isinstance(definition, MultiChoiceItem):
         positions = [str(n) for n, c in enumerate(definition.choices, 1) if c.value in value]
@@ -39,7 +42,7 @@ def typed(assessor: Assessor, item_id: str, value: Any) -> str:
     if isinstance(definition, BooleanItem):
         return "yes" if value else "no"
     if isinstance(definition, ChoiceItem):
-        return str(value)
+        return str([c.value for c in definition.choices].index(value) + 1)
     return str(value)
 
 
@@ -178,8 +181,8 @@ def test_ask_missing_refuses_out_of_range_and_accepts_a_valid_answer(home: dict[
     child.expect_exact(PROMPT)
     child.sendline("8")
     child.expect_exact("Suggested level of care")
-    child.expect_exact("press Enter: ")
-    child.sendline("")
+    child.expect_exact(SAVE)
+    child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -217,6 +220,7 @@ def test_piped_stdin_with_missing_answers_exits_2_at_once_listing_them() -> None
     partial = {k: v for k, v in baseline_answers().items() if k not in ("readiness", "support")}
     process = run_carecheck("assess", "--ask-missing", "--answers", "-", stdin=json.dumps(partial))
     assert process.returncode == 2
+    assert "--ask-missing cannot ask here (standard input is not a terminal)" in process.stderr
     assert "readiness: is missing" in process.stderr
     assert "support: is missing" in process.stderr
 
@@ -230,8 +234,8 @@ def test_ask_missing_says_why_an_invalid_answer_is_asked_again(home: dict[str, s
     child.expect(said.replace(" ", r"\s+"))  # wrapped at the terminal's 60 columns
     child.expect_exact(PROMPT)
     child.sendline("6")
-    child.expect_exact("press Enter: ")
-    child.sendline("")
+    child.expect_exact(SAVE)
+    child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -267,7 +271,7 @@ def test_the_interactive_result_offers_to_save_a_document(home: dict[str, str], 
     child = spawn(home, "--answers", str(path), "--ask-missing")
     child.expect_exact(PROMPT)
     child.sendline("12")
-    child.expect_exact("press Enter: ")
+    child.expect_exact(SAVE)
     child.sendline("m")
     child.expect_exact("Saved to ")
     child.expect(pexpect.EOF)
@@ -332,3 +336,148 @@ def test_a_non_ascii_digit_at_the_review_is_asked_again(assessor: Assessor) -> N
     terminal = Scripted(["²", ""])
     Interview(assessor, terminal, start=baseline_answers() | {"pregnant": False}).run()
     assert any("Please type a number from 1 to" in line for line in terminal.said)
+
+
+def everything_but(*item_ids: str) -> dict[str, Any]:
+    return {k: v for k, v in with_alcohol(9).items() if k not in item_ids}
+
+
+def test_typing_2_on_the_typical_day_audit_question_records_3_or_4_drinks(assessor: Assessor) -> None:
+    terminal = Scripted(["2"])
+    answers = Interview(assessor, terminal, start=everything_but("audit_2"), only={"audit_2"}, review=False).run()
+    assert answers["audit_2"] == 1  # "3 or 4" scores 1
+    assert "  2  3 or 4" in terminal.said
+    assert "  1  1 or 2" in terminal.said
+
+
+def test_skip_on_a_required_question_says_it_cannot_be_skipped(assessor: Assessor) -> None:
+    terminal = Scripted(["skip", "some"])
+    start = everything_but("withdrawal_history")
+    answers = Interview(assessor, terminal, start=start, only={"withdrawal_history"}, review=False).run()
+    assert any("cannot be skipped" in line for line in terminal.said)
+    assert answers["withdrawal_history"] == "mild"  # "Some withdrawal..." typed by its first word
+
+
+@pytest.mark.parametrize("word", ["quit", "exit", "q", "QUIT"])
+def test_quit_exit_and_q_stop_the_interview_keeping_the_answers(assessor: Assessor, word: str) -> None:
+    interview = Interview(assessor, Scripted(["30", word]))
+    with pytest.raises(Stopped) as stopped:
+        interview.run()
+    assert stopped.value.answers == {"age": 30}
+    assert stopped.value.position == "substances"
+
+
+def test_the_review_shows_each_whole_question_so_the_audit_items_can_be_told_apart(assessor: Assessor) -> None:
+    terminal = Scripted([""])
+    Interview(assessor, terminal, start=with_alcohol(9, pregnant=False)).run()
+    said = "\n".join(terminal.said)
+    for item_id in ("audit_4", "audit_5", "audit_6"):
+        prompt = " ".join(assessor.item_index[item_id].definition.prompt.split())
+        assert prompt in said
+    assert "..." not in said
+
+
+def test_the_first_screen_says_what_this_is_how_long_where_answers_stay_the_keys_and_988(
+    assessor: Assessor,
+) -> None:
+    said = "\n".join(welcome(assessor))
+    for words in ("screening aid", "minutes", "stay on this computer", "?", "back", "quit", "988"):
+        assert words in said
+
+
+@pytest.mark.slow
+def test_quitting_after_an_urgent_answer_shows_crisis_help_last(assessor: Assessor, home: dict[str, str]) -> None:
+    final = baseline_answers() | {"asq_1": True, "asq_5": True}
+    order = asked_in_order(assessor, final)
+    child = spawn(home)
+    for item_id in order[: order.index("asq_5") + 1]:
+        child.expect_exact(PROMPT)
+        child.sendline(typed(assessor, item_id, final[item_id]))
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect_exact("saved in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    shown = " ".join(child.before.split())
+    safety = assessor.rules.rules.safety
+    last_contact = " ".join(f"- {safety.crisis_contacts[-1].name}: {safety.crisis_contacts[-1].how}".split())
+    assert shown.endswith(last_contact)  # the crisis contacts close the screen
+    assert shown.index("To carry on later") < shown.index(safety.crisis_heading)
+    assert "988" in shown
+
+
+@pytest.mark.slow
+def test_no_way_of_leaving_the_save_prompt_loses_the_result(home: dict[str, str], tmp_path: Path) -> None:
+    partial = baseline_answers()
+    del partial["hours_available"]
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(partial))
+    child = spawn(home, "--answers", str(path), "--ask-missing")
+    child.expect_exact(PROMPT)
+    child.sendline("12")
+    child.expect_exact(SAVE)
+    child.sendline("yes")
+    child.expect_exact("Which kind of file?")
+    child.expect_exact(SAVE)
+    child.sendline("x")
+    child.expect_exact("Please type m for Markdown")
+    child.expect_exact(SAVE)
+    child.sendcontrol("c")
+    child.expect_exact("carecheck assess --resume")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    drafts = list((Path(home["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*.json"))
+    assert len(drafts) == 1
+    assert json.loads(drafts[0].read_text())["answers"] == partial | {"hours_available": 12}
+
+    child = spawn(home, "--resume")  # the kept answers give the same result back, then the same offer
+    child.expect_exact(PROMPT)  # the optional question the file left out is offered again
+    child.sendline("skip")
+    child.expect_exact(REVIEW)
+    child.sendline("")
+    child.expect_exact("Suggested level of care")
+    child.expect_exact(SAVE)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert drafts[0].exists()  # end of input keeps it too
+    child = spawn(home, "--resume")
+    child.expect_exact(PROMPT)
+    child.sendline("skip")
+    child.expect_exact(REVIEW)
+    child.sendline("")
+    child.expect_exact(SAVE)
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert not drafts[0].exists()  # declined: now it may go
+
+
+@pytest.mark.slow
+def test_closing_the_terminal_keeps_the_answers_in_a_draft(home: dict[str, str]) -> None:
+    child = spawn(home)
+    child.expect_exact(PROMPT)
+    child.sendline("30")
+    child.expect_exact(PROMPT)
+    child.kill(signal.SIGHUP)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    saved = json.loads(next((Path(home["XDG_DATA_HOME"]) / "carecheck" / "drafts").glob("*.json")).read_text())
+    assert saved["answers"] == {"age": 30}
+
+
+def test_review_partway_lists_the_answers_so_far_and_goes_back_to_the_question(assessor: Assessor) -> None:
+    terminal = Scripted(["30", "review", "", "0"])
+    interview = Interview(assessor, terminal)
+    with pytest.raises(Stopped) as stopped:
+        interview.run()
+    said = "\n".join(terminal.said)
+    assert "1. How old are you?\n   Answer: 30" in said
+    assert "press Enter to go back to the questions" in said
+    assert "all that apply.\n   Answer: (not answered yet)" in said  # question 2, not yet reached
+    assert stopped.value.answers == {"age": 30, "substances": []}

@@ -152,3 +152,60 @@ def test_a_yes_no_item_is_worded_alike_in_the_template_and_in_an_answer_error(as
         assessor.check({"medical_unstable": "perhaps"})
     (problem,) = [p for p in refused.value.problems if p.item == "medical_unstable"]
     assert problem.message == f"must be {YES_OR_NO}, got 'perhaps'"
+
+
+# --- typed at a terminal: numbered from 1 with their words, never by score ------------------------------------
+
+
+def typed_as(item: Any, text: str) -> Any:
+    kind = kind_of(item)
+    return kind.parse_typed(item, kind.coercer(item), text)
+
+
+def test_scored_choices_are_numbered_from_1_by_position_not_by_score() -> None:
+    assert kind_of(POINTS).typing_help(POINTS) == ["  1  Never", "  2  Often"]
+    assert typed_as(POINTS, "2") == 2
+    assert typed_as(POINTS, "1") == 0
+    with pytest.raises(ValueError, match="from 1 to 2"):
+        typed_as(POINTS, "0")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1", "none"), ("no one", "none"), ("SOME", "some"), ("a l", "strong"), ("  A   lot ", "strong")],
+)
+def test_a_choice_is_typed_by_its_number_its_words_or_their_unique_start(text: str, value: str) -> None:
+    assert typed_as(SUPPORT, text) == value
+
+
+def test_a_start_shared_by_two_choices_asks_for_more() -> None:
+    item = ChoiceItem(
+        id="often",
+        prompt="How often?",
+        type="choice",
+        choices=[Choice(value=0, label="2 to 4 times a month"), Choice(value=1, label="2 to 3 times a week")],
+    )
+    with pytest.raises(ValueError, match=r"more than one choice \(1, 2\)"):
+        typed_as(item, "2 to")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        *[("yes", True), ("Yeah", True), ("y", True), ("yep.", True), ("1", True)],
+        *[("no", False), ("NOPE", False), ("n", False), ("nah", False), ("2", False)],
+    ],
+)
+def test_yes_or_no_takes_everyday_words_and_the_numbers_shown(text: str, value: bool) -> None:
+    assert typed_as(FLAG, text) is value
+    assert kind_of(FLAG).typing_help(FLAG) == ["  1  Yes", "  2  No"]
+
+
+def test_a_word_that_is_neither_yes_nor_no_is_asked_again() -> None:
+    with pytest.raises(ValueError, match="must be yes or no"):
+        typed_as(FLAG, "maybe")
+
+
+def test_checklist_entries_may_be_words_as_well_as_numbers() -> None:
+    labels = [c.label for c in USES.choices]
+    assert typed_as(USES, f"1, {labels[1][:3]}") == [str(USES.choices[0].value), str(USES.choices[1].value)]

@@ -15,6 +15,7 @@ from carecheck.output.formats import ExportFormat, Format
 
 if TYPE_CHECKING:
     from carecheck.cli.intake import Intake
+    from carecheck.cli.session import Gathered
     from carecheck.cli.terminal import Terminal
     from carecheck.core.assessor import Assessor
     from carecheck.core.result import Result
@@ -43,6 +44,7 @@ class OutputOptions:
 def run_assessment(questionnaire: str | None, rules: str | None, asking: AnswerOptions, showing: OutputOptions) -> None:
     """Recommend a level of care: gather the answers, assess them, write the result, and after an interview in a
     terminal offer to save it as Markdown or HTML."""
+    from carecheck.cli.fullscreen import can_drive
     from carecheck.cli.session import deliver, gather, start
     from carecheck.output.render import render_result
 
@@ -57,9 +59,14 @@ def run_assessment(questionnaire: str | None, rules: str | None, asking: AnswerO
         ask_missing=asking.ask_missing,
         no_input=asking.no_input,
         definitions=definitions,
+        fullscreen=can_drive(showing.plain),
     )
     result = assessor.assess(gathered.answers)
     warn(result.warnings)
+    offer = gathered.interactive and showing.output is None and showing.fmt is Format.TEXT
+    if offer and gathered.fullscreen:
+        _result_on_screen(result, assessor, terminal, gathered, definitions, width, color)
+        return
     deliver(
         gathered,
         definitions,
@@ -68,9 +75,10 @@ def run_assessment(questionnaire: str | None, rules: str | None, asking: AnswerO
             render_result(result, assessor, showing.fmt, width, color, showing.plain),
             showing.output,
         ),
+        finished=not offer,
     )
-    if gathered.interactive and showing.output is None and showing.fmt is Format.TEXT:
-        _offer_to_save(result, assessor, terminal)
+    if offer:
+        _offer_to_save(result, assessor, terminal, gathered, definitions)
 
 
 def run_intake(
@@ -97,6 +105,8 @@ def run_intake(
     assessor, resumed, definitions = start(
         questionnaire, rules or INTAKE_DEFINITIONS, resume=asking.resume, draft_id=asking.draft_id, client=client
     )
+    from carecheck.cli.fullscreen import can_drive
+
     check_override(assessor, None, override, reason)  # wrong flags fail before anything is asked,
     with open_records(db) as records:  # and so does a database that cannot be written
         width, color = screen(showing.plain, showing.output is not None)
@@ -111,6 +121,7 @@ def run_intake(
             definitions=definitions,
             client=client,
             ask_optional=True,
+            fullscreen=can_drive(showing.plain),
         )
         taken = take_intake(
             assessor,
@@ -143,22 +154,101 @@ def _terminal(width: int, color: bool) -> Terminal:
     return PlainTerminal(width, color)
 
 
-def _offer_to_save(result: Result, assessor: Assessor, terminal: Terminal) -> None:
+SAVE_PROMPT = "Save this result to keep or print? Type m for Markdown, h for HTML, or n for no: "
+
+SAVE_ANSWERS: dict[str, Format | None] = {
+    "m": Format.MARKDOWN,
+    "markdown": Format.MARKDOWN,
+    "md": Format.MARKDOWN,
+    "h": Format.HTML,
+    "html": Format.HTML,
+    "n": None,
+    "no": None,
+    "nope": None,
+    "no thanks": None,
+}
+
+
+def _offer_to_save(
+    result: Result,
+    assessor: Assessor,
+    terminal: Terminal,
+    gathered: Gathered,
+    definitions: tuple[str | None, str | None],
+) -> None:
+    """Ask until the person answers; the draft goes only once the result is saved or declined. Leaving at the
+    prompt (Ctrl-C, end of input) keeps the answers in a draft, so that no finished result is ever lost."""
+    from carecheck.cli.session import Interrupted, forget_draft, keep_answers
+
+    while True:
+        try:
+            typed = " ".join(terminal.ask(SAVE_PROMPT).lower().split()).rstrip(".!")
+        except (EOFError, KeyboardInterrupt):
+            terminal.say()
+            kept = keep_answers(gathered, definitions, terminal)
+            _crisis_again(result, assessor, terminal)
+            raise Interrupted(kept) from None
+        if typed in SAVE_ANSWERS:
+            chosen = SAVE_ANSWERS[typed]
+            break
+        if typed in ("y", "yes", "yeah", "sure", "save", "ok"):
+            terminal.say("Which kind of file? Type m for Markdown (plain text) or h for HTML (a web page to print).")
+        else:
+            terminal.say("Please type m for Markdown, h for HTML, or n to leave the result unsaved.")
+    if chosen is not None:
+        path = _save_document(result, assessor, chosen)
+        terminal.say(f"Saved to {path} (only you can read it).")
+    forget_draft(gathered)
+    _crisis_again(result, assessor, terminal)
+
+
+def _save_document(result: Result, assessor: Assessor, chosen: Format) -> Path:
+    """The result as a private Markdown or HTML file in the data folder; its path."""
     from datetime import datetime
 
     from carecheck.output.render import render_result
     from carecheck.store.drafts import data_folder
     from carecheck.store.files import write_private
 
-    try:
-        choice = terminal.ask("Save this result to keep or print? Type m for Markdown, h for HTML, or press Enter: ")
-    except (EOFError, KeyboardInterrupt):
-        return
-    formats = {"m": Format.MARKDOWN, "h": Format.HTML}
-    chosen = formats.get(choice.strip().lower()[:1])
-    if chosen is None:
-        return
     suffix = "md" if chosen is Format.MARKDOWN else "html"
     path = data_folder("results") / f"result-{datetime.now():%Y%m%d-%H%M%S}.{suffix}"
     write_private(path, render_result(result, assessor, chosen))
-    terminal.say(f"Saved to {path} (only you can read it).")
+    return path
+
+
+def _result_on_screen(
+    result: Result,
+    assessor: Assessor,
+    terminal: Terminal,
+    gathered: Gathered,
+    definitions: tuple[str | None, str | None],
+    width: int,
+    color: bool,
+) -> None:
+    """The full-screen result with its save choice; afterwards the text result stays in the terminal's scrollback.
+    The draft goes only once the result was saved or declined; leaving unanswered keeps it."""
+    from carecheck.cli.fullscreen.app import LEFT, run_result
+    from carecheck.cli.session import Interrupted, forget_draft, keep_answers
+    from carecheck.output.render import render_result
+
+    outcome, saved = run_result(result, assessor, lambda kind: _save_document(result, assessor, Format(kind)))
+    emit(render_result(result, assessor, Format.TEXT, width, color), None)
+    if outcome == LEFT:
+        kept = keep_answers(gathered, definitions, terminal)
+        _crisis_again(result, assessor, terminal)
+        raise Interrupted(kept)
+    if saved is not None:
+        terminal.say(f"Saved to {saved} (only you can read it).")
+    forget_draft(gathered)
+    _crisis_again(result, assessor, terminal)
+
+
+def _crisis_again(result: Result, assessor: Assessor, terminal: Terminal) -> None:
+    """After an urgent answer, crisis help is the last thing on the screen, however the person leaves."""
+    if not result.urgent:
+        return
+    from carecheck.cli.interview import crisis_lines
+
+    terminal.say()
+    for line in crisis_lines(assessor):
+        terminal.say(line)

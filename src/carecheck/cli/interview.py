@@ -17,16 +17,53 @@ from carecheck.core.compiled import CompiledItem
 from carecheck.core.items import kind_of
 from carecheck.core.safetext import literal
 
-COMMANDS = "Type ? for help, back for the previous question, or press Ctrl-C to stop (your answers are kept)."
+COMMANDS = (
+    "Type the number or the first words of an answer. Type ? for help, back for the previous question, skip to"
+    " leave out an optional question, review to see your answers so far, or quit to stop (your answers are kept"
+    " and you can carry on later)."
+)
+
+QUIT = frozenset({"quit", "exit", "q", "stop"})
+"""What stops the interview as Ctrl-C does: the answers are kept in a draft."""
+
+
+def welcome(assessor: Assessor, counselor: bool = False, keys: str | None = COMMANDS) -> list[str]:
+    """The first screen's words: what this is, how long it takes, where answers stay, the keys (`keys`, the
+    line-by-line ones unless a screen shows its own), and 988."""
+    questions = len(assessor.partial({})[1])
+    if counselor:
+        return [
+            "carecheck intake: the client's screening and the clinician's items, scored into a suggested level of"
+            " care. It is a screening aid for clinical judgement, never a diagnosis.",
+            "Answers stay on this computer.",
+            *([keys] if keys else []),
+        ]
+    return [
+        "carecheck: a few questions about alcohol, drugs, mood and everyday life, to suggest a level of care."
+        " It is a screening aid, not a diagnosis.",
+        f"It takes about 10 minutes: about {questions} questions to start with, and some answers lead to a few more.",
+        "Your answers stay on this computer.",
+        *([keys] if keys else []),
+        "If you need to talk to someone now, call or text 988 (the Suicide & Crisis Lifeline) at any time.",
+    ]
 
 
 class Stopped(Exception):
-    """The person stopped (Ctrl-C or end of input) at `position`; `answers` holds everything typed so far."""
+    """The person stopped (Ctrl-C, end of input, or quit) at `position`; `answers` holds everything typed so far;
+    `urgent` says the answers reached an urgent rule, so crisis help is shown again on the way out."""
 
-    def __init__(self, answers: dict[str, Any], position: str | None) -> None:
+    def __init__(self, answers: dict[str, Any], position: str | None, urgent: bool = False) -> None:
         super().__init__("stopped")
         self.answers = answers
         self.position = position
+        self.urgent = urgent
+
+
+def crisis_lines(assessor: Assessor) -> list[str]:
+    """The rules' own crisis help, as lines for a terminal (the words are the rule set's, never the interview's)."""
+    text = assessor.rules.rules.safety
+    lines = [f"!! {literal(text.crisis_heading)} !!", literal(text.crisis_message)]
+    return lines + [f"- {literal(contact.name)}: {literal(contact.how)}" for contact in text.crisis_contacts]
 
 
 def _describe_choices(item: CompiledItem) -> list[str]:
@@ -55,7 +92,15 @@ class Interview:
         start: dict[str, Any] | None = None,
         only: set[str] | None = None,
         review: bool = True,
+        greeting: list[str] | None = None,
+        counselor: bool = False,
     ) -> None:
+        self.greeting = greeting or []
+        self.after_crisis = (
+            "The client's answers reach the rule set's crisis threshold: see to the client's safety first."
+            if counselor
+            else "You can keep answering when you are ready; your answers help a clinician help you."
+        )
         self.assessor = assessor
         self.terminal = terminal
         self.answers: dict[str, Any] = dict(start or {})
@@ -110,6 +155,8 @@ class Interview:
     def run(self) -> dict[str, Any]:
         """The completed answers (only items that are asked); raises Stopped when the person stops."""
         try:
+            for line in self.greeting:
+                self.terminal.say(line)
             self.check_safety()
             while True:
                 current = self.pending()
@@ -122,7 +169,7 @@ class Interview:
                     break
         except (KeyboardInterrupt, EOFError):
             self.terminal.say()
-            raise Stopped(self.answers, self.position) from None
+            raise Stopped(self.answers, self.position, self.urgent()) from None
         if self.only is not None:
             return self.answers  # the file's own answers stay as given: check() warns about any not asked
         # Answers left behind by going back and changing course belong to questions no longer asked: drop them.
@@ -175,6 +222,14 @@ class Interview:
                 say(literal(item.definition.help or "There is no more to say about this question."))
                 say(COMMANDS)
                 continue
+            if command in QUIT:
+                raise KeyboardInterrupt  # kept in a draft, as Ctrl-C keeps it
+            if command == "review" and self.review:
+                self.review_screen(partway=True)
+                return item  # back to the question that was on screen (or the one a change brought)
+            if command == "skip" and item.definition.required:
+                say("This question cannot be skipped: the suggestion needs its answer. Type ? for help with it.")
+                continue
             if command == "back":
                 previous = self.before(item.id)
                 if previous is None:
@@ -201,6 +256,10 @@ class Interview:
             self.check_safety()
             return self.after(item.id)
 
+    def urgent(self) -> bool:
+        values, _ = self.assessor.partial(self.answers)
+        return self.assessor.safety(values)[0]
+
     def check_safety(self) -> None:
         """Crisis help the moment the answers reach an urgent rule; a calm 988 note for a safety note."""
         values, _ = self.assessor.partial(self.answers)
@@ -210,11 +269,9 @@ class Interview:
         if urgent and not self.shown_urgent:
             self.shown_urgent = True
             say()
-            say(f"!! {literal(text.crisis_heading)} !!")
-            say(literal(text.crisis_message))
-            for contact in text.crisis_contacts:
-                say(f"- {literal(contact.name)}: {literal(contact.how)}")
-            say("You can keep answering when you are ready; your answers help a clinician help you.")
+            for line in crisis_lines(self.assessor):
+                say(line)
+            say(self.after_crisis)
         elif note and not urgent and not self.shown_note:
             self.shown_note = True
             say()
@@ -222,8 +279,9 @@ class Interview:
             for contact in text.check_in_contacts:
                 say(f"- {literal(contact.name)}: {literal(contact.how)}")
 
-    def review_screen(self) -> bool:
-        """List every answer; True when the person chose one to change (it is then asked again)."""
+    def review_screen(self, partway: bool = False) -> bool:
+        """List every answer; True when the person chose one to change (it is then asked again). `partway`: asked
+        for with `review` before the end, so Enter goes back to the questions."""
         values, asked = self.candidates()
         say = self.terminal.say
         say()
@@ -231,12 +289,19 @@ class Interview:
         say("------------")
         for number, item in enumerate(asked, 1):
             value = values[item.id]
-            shown = "(skipped)" if value is None else _shown(item, value)
-            prompt = item.definition.prompt.split("\n")[0]
-            short = prompt if len(prompt) <= 60 else prompt[:57] + "..."
-            say(f"{number}. {literal(short)}: {literal(shown)}")
+            if value is None:
+                shown = "(skipped)" if item.id in self.offered else "(not answered yet)"
+            else:
+                shown = _shown(item, value)
+            # The whole question, wrapped by words: AUDIT's "How often during the last year..." items differ at the end.
+            say(f"{number}. {literal(' '.join(item.definition.prompt.split()))}")
+            say(f"   Answer: {literal(shown)}")
         while True:
-            typed = self.terminal.ask("Type a number to change that answer, or press Enter to see your result: ")
+            typed = self.terminal.ask(
+                "Type a number to change that answer, or press Enter to go back to the questions: "
+                if partway
+                else "Type a number to change that answer, or press Enter to see your result: "
+            )
             if not typed.strip():
                 return False
             if typed.strip().isdecimal() and typed.strip().isascii() and 1 <= int(typed) <= len(asked):
@@ -257,10 +322,13 @@ def interview(
     start: dict[str, Any] | None = None,
     only: set[str] | None = None,
     on_stop: Callable[[Stopped], None] | None = None,
+    greeting: list[str] | None = None,
+    counselor: bool = False,
 ) -> dict[str, Any]:
     """Run an interview to completion; on a stop, `on_stop` (which saves a draft) runs before Stopped propagates."""
     try:
-        return Interview(assessor, terminal, start, only, review=only is None).run()
+        asking = Interview(assessor, terminal, start, only, review=only is None, greeting=greeting, counselor=counselor)
+        return asking.run()
     except Stopped as stop:
         if on_stop is not None:
             on_stop(stop)

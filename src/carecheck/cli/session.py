@@ -6,11 +6,12 @@ input > the interactive interview. With standard input not a terminal, or `--no-
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from carecheck.core.assessor import Assessor
 from carecheck.core.errors import AnswersError, CarecheckError, UsageError
@@ -42,6 +43,8 @@ class Gathered(NamedTuple):
     draft: Draft | None
     can_ask: bool
     """Whether more may be asked at this terminal (a counselor's decision, say): a terminal, and no --no-input."""
+    fullscreen: bool = False
+    """Whether the asking is done by the full-screen app (else line by line)."""
 
 
 def resume_command(client: str | None) -> str:
@@ -73,7 +76,9 @@ class Gatherer:
         can_ask: bool,
         definitions: tuple[str | None, str | None],
         client: str | None = None,
+        fullscreen: bool = False,
     ) -> None:
+        self.fullscreen = fullscreen
         self.client = client
         self.assessor = assessor
         self.terminal = terminal
@@ -81,7 +86,7 @@ class Gatherer:
         self.definitions = definitions
         self.draft: Draft | None = None
 
-    def save(self, stop: Stopped) -> None:
+    def save(self, stop: Stopped) -> NoReturn:
         from carecheck.store.drafts import save_draft
 
         # Paths are kept absolute, so that --resume from another folder uses the same definitions.
@@ -94,14 +99,41 @@ class Gatherer:
             draft_id=self.draft.id if self.draft else None,
             client=self.client,
         )
-        self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
-        self.terminal.say(f"To carry on later, run: {resume_command(self.client)}")
+        with contextlib.suppress(OSError):  # after a hang-up there is no terminal left to tell
+            self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
+            self.terminal.say(f"To carry on later, run: {resume_command(self.client)}")
+            if stop.urgent:
+                from carecheck.cli.interview import crisis_lines
+
+                # Whoever leaves after an urgent answer leaves with crisis help as the last thing on the screen.
+                self.terminal.say()
+                for line in crisis_lines(self.assessor):
+                    self.terminal.say(line)
         raise Interrupted(str(self.draft.path))
 
-    def ask(self, start: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
-        from carecheck.cli.interview import interview
+    def ask(self, start: dict[str, Any], only: set[str] | None = None, greet: bool = False) -> dict[str, Any]:
+        from carecheck.cli.interview import COMMANDS, Stopped, interview, welcome
 
-        return interview(self.assessor, self.terminal, start, only, on_stop=self.save)
+        greeting = welcome(self.assessor, self.client is not None) if greet else [COMMANDS]
+        if self.fullscreen:
+            greeting = welcome(self.assessor, self.client is not None, keys=None)
+            from carecheck.cli.fullscreen.app import run_interview
+
+            try:
+                return run_interview(
+                    self.assessor, start, only, only is None, greeting if greet else None, self.client is not None
+                )
+            except Stopped as stop:
+                self.save(stop)
+        return interview(
+            self.assessor,
+            self.terminal,
+            start,
+            only,
+            on_stop=self.save,
+            greeting=greeting,
+            counselor=self.client is not None,
+        )
 
     def fill_gaps(self, answers: dict[str, Any], ask_optional: bool = False) -> dict[str, Any]:
         """Ask only for what the file lacks or gets wrong, saying why, until the answers are complete; with
@@ -141,27 +173,46 @@ def gather(
     definitions: tuple[str | None, str | None],
     client: str | None = None,
     ask_optional: bool = False,
+    fullscreen: bool = False,
 ) -> Gathered:
     """The answers for one assessment, asking the person only where that is allowed and needed. A counselor's
     intake names its `client` (its drafts are that client's) and asks for the optional questions too."""
     can_ask = not no_input and sys.stdin.isatty()
-    gatherer = Gatherer(assessor, terminal, can_ask, definitions, client)
+    fullscreen = fullscreen and can_ask
+    if can_ask:
+        _hang_up_as_ctrl_c()
+    gatherer = Gatherer(assessor, terminal, can_ask, definitions, client, fullscreen)
     if resume is not None:
         if not can_ask:
             raise UsageError("resuming a draft needs a terminal to answer in; run it without --no-input or a pipe")
         gatherer.draft = resume
         terminal.say(f"Carrying on from your answers saved on {gatherer.draft.saved_at}.")
-        return Gathered(gatherer.ask(dict(gatherer.draft.answers)), True, gatherer.draft, can_ask)
+        return Gathered(gatherer.ask(dict(gatherer.draft.answers)), True, gatherer.draft, can_ask, fullscreen)
     if source is not None:
         answers = dict(assessor.answers_from(read_answers(source)))  # a FHIR response becomes item ids here
+        if ask_missing and not can_ask:
+            why = "--no-input forbids asking" if no_input else "standard input is not a terminal"
+            where = "the piped answers" if source == "-" else source
+            terminal.say(f"carecheck: --ask-missing cannot ask here ({why}): every answer must be in {where}.")
         if ask_missing and can_ask:
-            return Gathered(gatherer.fill_gaps(answers, ask_optional), True, gatherer.draft, can_ask)
-        return Gathered(answers, False, None, can_ask and source != "-")
+            return Gathered(gatherer.fill_gaps(answers, ask_optional), True, gatherer.draft, can_ask, fullscreen)
+        return Gathered(answers, False, None, can_ask and source != "-", fullscreen and source != "-")
     if not sys.stdin.isatty():
         return Gathered(read_answers("-"), False, None, False)
     if no_input:
         raise UsageError("no answers were given and --no-input forbids asking: pass --answers FILE")
-    return Gathered(gatherer.ask({}), True, gatherer.draft, can_ask)
+    return Gathered(gatherer.ask({}, greet=True), True, gatherer.draft, can_ask, fullscreen)
+
+
+def _hang_up_as_ctrl_c() -> None:
+    """A closed terminal (SIGHUP) stops the interview as Ctrl-C does, so the answers are kept in a draft."""
+    import signal
+
+    def hang_up(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, hang_up)
 
 
 def start(
@@ -181,16 +232,27 @@ def start(
 
 
 def deliver(
-    gathered: Gathered, definitions: tuple[str | None, str | None], terminal: Terminal, write: Callable[[], None]
+    gathered: Gathered,
+    definitions: tuple[str | None, str | None],
+    terminal: Terminal,
+    write: Callable[[], None],
+    finished: bool = True,
 ) -> None:
     """Write the result. If that fails after an interview, keep what the person typed in a draft; once the result
-    is written, the finished draft is deleted (it would only be a copy of health data lying about)."""
+    is written and `finished` (nothing more is offered), the draft is deleted (it would only be a copy of health
+    data lying about)."""
     try:
         write()
     except CarecheckError:
         if gathered.interactive:
             keep_answers(gathered, definitions, terminal)
         raise
+    if finished:
+        forget_draft(gathered)
+
+
+def forget_draft(gathered: Gathered) -> None:
+    """Delete the draft of answers whose result is now kept (written, saved, or declined by the person)."""
     if gathered.draft is not None:
         from carecheck.store.drafts import delete_draft
 

@@ -21,6 +21,44 @@ YES_OR_NO_PATTERN = r"^\s*(?:[Yy][Ee][Ss]|[Nn][Oo]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll]
 
 _YES = {"true": True, "yes": True, "false": False, "no": False}
 
+TYPED_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "ya", "yes please", "sure", "true"})
+TYPED_NO = frozenset({"no", "n", "nope", "nah", "not really", "false"})
+"""What a person may type at a terminal for yes and for no (files take only `_YES`'s words)."""
+
+YES_NO_CHOICES = ("Yes", "No")
+"""A yes/no question shown as choices, numbered from 1 like every other list."""
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def pick_typed(labels: list[str] | tuple[str, ...], typed: str) -> int:
+    """The index of the choice a person typed: its number from 1, its words in any case, or the unique start of
+    them ("some" for "Some withdrawal"); raises ValueError saying what may be typed."""
+    text = _folded(typed)
+    count = len(labels)
+    allowed = f"a number from 1 to {count}, or the first words of a choice"
+    if text.isdecimal() and text.isascii():
+        if 1 <= int(text) <= count:
+            return int(text) - 1
+        raise ValueError(f"must be {allowed}, got {shown_briefly(typed.strip())}")
+    folded = [_folded(label) for label in labels]
+    if text in folded:
+        return folded.index(text)
+    starting = [index for index, label in enumerate(folded) if text and label.startswith(text)]
+    if len(starting) == 1:
+        return starting[0]
+    if len(starting) > 1:
+        numbers = ", ".join(str(index + 1) for index in starting)
+        raise ValueError(f"could be more than one choice ({numbers}): type its number or more of its words")
+    raise ValueError(f"must be {allowed}, got {shown_briefly(typed.strip())}")
+
+
+def numbered(labels: list[str] | tuple[str, ...]) -> list[str]:
+    """Choices as a terminal lists them: numbered from 1, with their words."""
+    return [f"  {number}  {label}" for number, label in enumerate(labels, 1)]
+
 
 class NormalForm(NamedTuple):
     """How to tell, without converting it, that a raw answer is already in normal form (for generated code)."""
@@ -126,6 +164,15 @@ class ItemKind:
         value = coerce(text.strip())
         return list(value) if isinstance(value, tuple) else value
 
+    def choice_labels(self, item: Any) -> tuple[str, ...]:
+        """The words of the answers a person picks one of, in order (numbered from 1 on every screen); none
+        where an answer is typed (a number, text) or several are picked."""
+        return ()
+
+    def choice_answers(self, item: Any) -> tuple[Any, ...]:
+        """The answer-file values of `choice_labels`, in the same order."""
+        return ()
+
     def in_words(self, item: Any, value: Any) -> str:
         """An answer (in normal form, not None) as a person reads it: a choice's label, yes or no, the number."""
         if isinstance(value, bool):
@@ -225,11 +272,24 @@ class BooleanKind(ItemKind):
         return _ascending(item) == most_severe
 
     def typing_help(self, item: BooleanItem) -> list[str]:
-        return ["  Answer yes or no."]
+        return numbered(YES_NO_CHOICES)
+
+    def choice_labels(self, item: BooleanItem) -> tuple[str, ...]:
+        return YES_NO_CHOICES
+
+    def choice_answers(self, item: BooleanItem) -> tuple[Any, ...]:
+        return (True, False)
 
     def parse_typed(self, item: BooleanItem, coerce: Callable[[Any], Any], text: str) -> Any:
-        typed = text.strip()
-        return coerce({"y": "yes", "n": "no"}.get(typed.lower(), typed))
+        typed = _folded(text).rstrip(".!")
+        if typed in TYPED_YES:
+            return True
+        if typed in TYPED_NO:
+            return False
+        try:
+            return (True, False)[pick_typed(YES_NO_CHOICES, text)]
+        except ValueError:
+            raise ValueError(f"must be yes or no (or 1 for yes, 2 for no), got {shown_briefly(text.strip())}") from None
 
     def stepped(self, item: BooleanItem, value: Any, choice: str | None) -> bool | None:
         up = _ascending(item)
@@ -287,21 +347,20 @@ class ChoiceKind(ItemKind):
         return item.choices[-1 if _ascending(item) == most_severe else 0].value
 
     def typing_help(self, item: ChoiceItem) -> list[str]:
-        numeric = isinstance(item.choices[0].value, int)
-        return [f"  {c.value if numeric else n}  {c.label}" for n, c in enumerate(item.choices, 1)]
+        # Numbered by position, never by score: "2" is the second choice on every screen.
+        return numbered(self.choice_labels(item))
+
+    def choice_labels(self, item: ChoiceItem) -> tuple[str, ...]:
+        return tuple(c.label for c in item.choices)
+
+    def choice_answers(self, item: ChoiceItem) -> tuple[Any, ...]:
+        return tuple(c.value for c in item.choices)
 
     def parse_typed(self, item: ChoiceItem, coerce: Callable[[Any], Any], text: str) -> Any:
-        typed = text.strip()
-        lowered = typed.lower()
-        numeric = isinstance(item.choices[0].value, int)
-        for number, choice in enumerate(item.choices, 1):
-            if lowered == choice.label.lower() or lowered == str(choice.value).lower():
-                typed = str(choice.value)
-                break
-            if not numeric and typed == str(number):
-                typed = str(choice.value)
-                break
-        return coerce(typed)
+        names = {str(c.value).lower(): c.value for c in item.choices if isinstance(c.value, str)}
+        if _folded(text) in names:
+            return names[_folded(text)]  # a choice's own id, as an answer file writes it
+        return item.choices[pick_typed(self.choice_labels(item), text)].value
 
     def stepped(self, item: ChoiceItem, value: Any, choice: str | None) -> Any:
         values = [c.value for c in item.choices]
@@ -359,23 +418,24 @@ class MultiChoiceKind(ItemKind):
         return [str(c.value) for c in item.choices] if _ascending(item) == most_severe else []
 
     def typing_help(self, item: MultiChoiceItem) -> list[str]:
-        lines = [f"  {n}  {c.label}" for n, c in enumerate(item.choices, 1)]
+        lines = numbered([c.label for c in item.choices])
         return [*lines, "  Type the numbers of all that apply, separated by commas, or 0 for none."]
 
     def parse_typed(self, item: MultiChoiceItem, coerce: Callable[[Any], Any], text: str) -> Any:
         typed = text.strip()
         if typed.lower() in ("0", "none", "no", "nothing"):
             return []
-        labels = {c.label.lower(): str(c.value) for c in item.choices}
+        labels = [c.label for c in item.choices]
+        names = {str(c.value).lower(): str(c.value) for c in item.choices}
         chosen = []
         for part in typed.replace(";", ",").split(","):
             token = part.strip()
             if not token:
                 continue
-            if token.isdecimal() and token.isascii() and 1 <= int(token) <= len(item.choices):
-                chosen.append(str(item.choices[int(token) - 1].value))
+            if token.lower() in names:
+                chosen.append(names[token.lower()])
             else:
-                chosen.append(labels.get(token.lower(), token))
+                chosen.append(str(item.choices[pick_typed(labels, token)].value))
         if not chosen:
             raise ValueError("choose at least one, or type 0 for none")
         return list(coerce(chosen))

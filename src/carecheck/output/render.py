@@ -227,8 +227,11 @@ def instruments_used(credits: tuple[Credit, ...]) -> list[Block]:
     ]
 
 
-def document(explanation: Explanation, title: str = "Your carecheck screening result") -> list[Block]:
-    """The result as headed sections, in the order a person should read them, under `title`."""
+def document(
+    explanation: Explanation, title: str = "Your carecheck screening result", whose: str = "your"
+) -> list[Block]:
+    """The result as headed sections, in the order a person should read them, under `title`; `whose` answers they
+    are ("your" for the person, "the client's" for a counselor)."""
     e = explanation
     blocks: list[Block] = []
     if e.safety is not None:
@@ -249,7 +252,7 @@ def document(explanation: Explanation, title: str = "Your carecheck screening re
     if e.profile and e.screen_positive:
         blocks.append(
             Chart(
-                "Where your answers point (0 = nothing to note, 3 = the most)",
+                f"Where {whose} answers point (0 = nothing to note, 3 = the most)",
                 tuple((line.area, line.value, line.maximum) for line in e.profile),
             )
         )
@@ -693,7 +696,7 @@ def intake_blocks(record: Mapping[str, Any]) -> list[Block]:
     counselor = record["counselor"] or "not recorded"
     blocks: list[Block] = [
         Heading(f"Intake for client {record['client']}", 1),
-        Paragraph(f"Record {record['id']}, {record['created']}, counselor: {counselor}."),
+        Paragraph(f"Record {record['id']}, {record['created']}, counselor: {counselor.rstrip('.')}."),
     ]
     override = record["override"]
     if override is None:
@@ -720,7 +723,7 @@ def render_intake_text(
     plain: bool = False,
 ) -> str:
     """An intake for the counselor's terminal: crisis help first, then the intake and its decision, then the result."""
-    blocks = document(explain(result, assessor), "The screening result")
+    blocks = document(explain(result, assessor), "The screening result", whose="the client's")
     at = 1 if blocks and isinstance(blocks[0], Alert) else 0
     return layout_text([*blocks[:at], *intake_blocks(record), *blocks[at:]], width, color, plain)
 
