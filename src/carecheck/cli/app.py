@@ -334,13 +334,16 @@ def validate(
 
 @app.command()
 def batch(
-    source: Annotated[str, typer.Argument(metavar="FILE", help="Answer records, one per line (JSONL); - for stdin.")],
-    fmt: Annotated[BatchOutput, typer.Option("--format", "-f", help="json lines, or flat csv rows.")] = (
+    source: Annotated[
+        str, typer.Argument(metavar="FILE", help="Answer records: JSON lines, CSV, or a Parquet file; - for stdin.")
+    ],
+    fmt: Annotated[BatchOutput, typer.Option("--format", "-f", help="json lines, flat csv rows, or parquet.")] = (
         BatchOutput.JSON
     ),
     input_format: Annotated[
-        BatchInput, typer.Option("--input-format", help="jsonl, or csv with one column per item id.")
-    ] = BatchInput.JSONL,
+        BatchInput | None,
+        typer.Option("--input-format", help="jsonl (default) or csv with one column per item id; Parquet is told."),
+    ] = None,
     output: OutputOption = None,
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
@@ -348,22 +351,38 @@ def batch(
 ) -> None:
     """Score many answer records: one result per line, in order; a bad record gets an error object on its line."""
     with _boundary():
-        from carecheck.cli.batch import Progress, run_batch
+        from carecheck.cli.batch import Progress, input_format_of, run_any_batch
 
         assessor = _assessor(questionnaire, rules)
-        with _open_source(source) as stream, _open_sink(output) as sink:
-            _, failed = run_batch(
+        with _open_source(source) as stream, Progress(sys.stderr if sys.stderr.isatty() else None) as progress:
+            progress.measure_file(stream)
+            _, failed = run_any_batch(
                 assessor,
                 stream,
-                sink,
-                input_format=input_format,
+                lambda: _open_sink(output),
+                lambda: _open_binary_sink(output),
+                input_format=input_format_of(stream, input_format, source),
                 output=fmt,
                 jobs=jobs,
                 definitions=(questionnaire, rules),
-                progress=Progress(sys.stderr if sys.stderr.isatty() else None),
+                progress=progress,
+                name=source,
             )
         if failed:
             _fail(EXIT_SOME_FAILED)
+
+
+@contextmanager
+def _open_binary_sink(output: Path | None) -> Iterator[BinaryIO]:
+    """A private temporary file beside `output` that replaces it when the run is done: Parquet is never written to
+    a terminal or a pipe (its index comes last, and a half-written file is no file)."""
+    from carecheck.core.errors import UsageError
+    from carecheck.store.files import private_binary_writer
+
+    if output is None:
+        raise UsageError("Parquet results are a file: pass --output results.parquet")
+    with private_binary_writer(output) as sink:
+        yield sink  # type: ignore[misc]
 
 
 @contextmanager

@@ -64,9 +64,11 @@ def result_schema(assessor: Assessor, id_type: pa.DataType | None = None) -> pa.
     ]
     for instrument in assessor.instruments:
         fields += [pa.field(f"{instrument.id}_total", pa.int64()), pa.field(f"{instrument.id}_band", pa.string())]
+    # Lists name their values "element", as Parquet does: a table read back from a file equals the one written.
+    texts = pa.list_(pa.field("element", pa.string()))
     fields += [
-        pa.field("fired_rules", pa.list_(pa.string())),
-        pa.field("warnings", pa.list_(pa.string())),
+        pa.field("fired_rules", texts),
+        pa.field("warnings", texts),
         pa.field("error", pa.string()),
     ]
     rules = assessor.rules.rules
@@ -217,7 +219,8 @@ def answer_columns(assessor: Assessor, names: Iterable[str]) -> list[str]:
     return names
 
 
-def _id_type(schema: pa.Schema) -> pa.DataType | None:
+def id_type_of(schema: pa.Schema) -> pa.DataType | None:
+    """The id column's type, when it can hold record ids (text or whole numbers); else None (text)."""
     pa = require_pyarrow()
     if RECORD_ID not in schema.names:
         return None
@@ -238,7 +241,7 @@ def rows_of(data: pa.Table | pa.RecordBatch) -> Iterator[dict[str, Any]]:
 def score_batch(data: pa.Table | pa.RecordBatch, assessor: Assessor) -> pa.RecordBatch:
     """One table or batch of answers as one record batch of results, row for row."""
     answer_columns(assessor, data.schema.names)
-    schema = result_schema(assessor, _id_type(data.schema))
+    schema = result_schema(assessor, id_type_of(data.schema))
     results = ResultColumns(assessor)
     for answers in rows_of(data):
         results.add(answers)
@@ -262,7 +265,7 @@ def assess_table(
     assessor = assessor if assessor is not None else cached_assessor(questionnaire, rules)
     batches = data.to_batches() if isinstance(data, pa.Table) else [data]
     if not batches:
-        return result_schema(assessor, _id_type(data.schema)).empty_table()
+        return result_schema(assessor, id_type_of(data.schema)).empty_table()
     return pa.Table.from_batches([score_batch(batch, assessor) for batch in batches])
 
 

@@ -17,11 +17,13 @@ class Format(StrEnum):
 class BatchInput(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
+    PARQUET = "parquet"
 
 
 class BatchOutput(StrEnum):
     JSON = "json"
     CSV = "csv"
+    PARQUET = "parquet"
 
 
 class ExportFormat(StrEnum):
