@@ -40,13 +40,15 @@ from carecheck.cli.options import (
     RulesOption,
     VersionOption,
 )
-from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat
+from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat, Shell
 
 if TYPE_CHECKING:
     from carecheck.core.assessor import Assessor
     from carecheck.core.compile import CompiledQuestionnaire
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+COMPLETE_VARIABLE = "_CARECHECK_COMPLETE"
+"""What the completion scripts set when a shell asks carecheck for completions (typer's convention for the name)."""
 
 
 app = typer.Typer(
@@ -515,6 +517,17 @@ def verify(
             _fail(EXIT_SOME_FAILED)
 
 
+@app.command()
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh, fish or powershell.")]) -> None:
+    """Print the shell completion script for carecheck; save it where your shell loads completions (see the README)."""
+    # A command rather than typer's --install-completion: that option costs every start-up an import of typer's
+    # completion machinery, which this command (and a shell asking for completions, see `main`) imports only then.
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]  # typer's own, re-exported
+
+    script = get_completion_script(prog_name="carecheck", complete_var=COMPLETE_VARIABLE, shell=shell.value)
+    typer.echo(script)
+
+
 def main() -> None:
     """The console script: strips `--debug` from anywhere in the arguments, then runs the app."""
     global _debug
@@ -524,6 +537,10 @@ def main() -> None:
     if args == ["--version"]:  # answered before typer builds every command: scripts call it to probe for carecheck
         sys.stdout.write(f"carecheck {__version__}\n")
         return
+    if COMPLETE_VARIABLE in os.environ:  # a shell asking for completions: typer answers, once it knows the shells
+        from typer.completion import completion_init  # type: ignore[attr-defined]  # typer's own, re-exported
+
+        completion_init()
     try:
         app(args=args, prog_name="carecheck")
     except SystemExit:

@@ -35,6 +35,15 @@ class ExportFormat(StrEnum):
     FHIR = "fhir"
 
 
+class Shell(StrEnum):
+    """The shells `carecheck completion` writes a completion script for (the ones typer completes in)."""
+
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+    POWERSHELL = "powershell"
+
+
 class ListFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
