@@ -38,9 +38,9 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 def write_answers(folder: Path, count: int) -> tuple[Path, Path, list[Path]]:
     """The records as JSON lines, as one Parquet file, and as a data set of four Parquet files."""
     import pyarrow.parquet as pq
-    from test_columnar import as_table, mixed_records
 
     from carecheck import load_assessor
+    from test_columnar import as_table, mixed_records
 
     assessor = load_assessor()
     records = mixed_records(assessor, count, seed=41)
@@ -171,9 +171,7 @@ def _memory(folder: Path, carecheck: list[str]) -> None:
     for path in (small, large):
         command = [*carecheck, str(path), "-f", "parquet", "-o", str(folder / "memory.parquet")]
         peaks[path.name] = int(
-            subprocess.run(
-                [sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=True
-            ).stdout
+            subprocess.run([sys.executable, "-c", PEAK, *command], capture_output=True, text=True, check=True).stdout
         )
     ratio = peaks["large.parquet"] / peaks["small.parquet"]
     print(
