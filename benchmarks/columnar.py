@@ -1,6 +1,6 @@
 """Records a second on each path to carecheck's scoring: JSON lines, Parquet, the columnar API, and a Dask cluster.
 
-    python benchmarks/columnar.py [--records 100000] [--repeats 3] [--memory]
+    python benchmarks/columnar.py [--records 100000] [--repeats 3] [--memory] [--memory-only]
 
 Every path scores the same seeded random records (one in ten spoiled, so errors are written in place too):
 `carecheck batch` on JSON lines and on Parquet, each with one process and with --jobs 2, as fresh processes (their
@@ -78,12 +78,16 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--memory", action="store_true", help="also peak memory: 1,000,000 Parquet rows vs 20,000")
+    parser.add_argument("--memory-only", action="store_true", help="only the peak memory, not the speed")
     args = parser.parse_args()
     compileall.compile_dir(ROOT / "src", quiet=1)
     carecheck = [sys.executable, "-m", "carecheck", "batch"]
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         jsonl, parquet, parts = write_answers(folder, args.records)
+        if args.memory_only:
+            _memory(folder, carecheck)
+            return
         out = str(folder / "results.parquet")
         paths: dict[str, Callable[[], tuple[float, float]]] = {
             "batch JSONL -> JSON, 1 process": lambda: run_command([*carecheck, str(jsonl)]),
