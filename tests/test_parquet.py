@@ -147,3 +147,14 @@ def test_the_command_line_refuses_parquet_it_cannot_handle_in_one_line(answers: 
         without.stderr
         == "carecheck: reading and writing Arrow and Parquet needs pyarrow: pip install 'carecheck[data]'\n"
     )
+
+
+def test_json_ids_of_both_kinds_become_one_text_column_in_parquet(assessor: Assessor, tmp_path: Path) -> None:
+    first, second = mixed_records(assessor, 2, seed=4)
+    answers, results = tmp_path / "answers.jsonl", tmp_path / "results.parquet"
+    answers.write_text(json.dumps(first | {"id": 7}) + "\n" + json.dumps(second | {"id": "r2"}) + "\nnot json\n")
+    with answers.open("rb") as stream, results.open("wb") as sink:
+        run_batch_to_parquet(assessor, stream, sink, input_format=BatchInput.JSONL)
+    table = pq.read_table(results)
+    assert table.column("id").to_pylist() == ["7", "r2", None]
+    assert table.column("error").to_pylist()[2].startswith("line 3: not valid JSON")

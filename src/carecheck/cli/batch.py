@@ -332,8 +332,11 @@ def _progress_display(stream: IO[str] | None, total: int | None) -> tuple[Any, A
             rate = task.fields["records"] / elapsed if elapsed > 0 else 0.0
             return Text(f"{rate:,.0f} records/s")
 
-    columns: list[ProgressColumn] = [TextColumn("scored {task.fields[records]:,} records"), RecordsPerSecond()]
-    columns.append(TimeElapsedColumn())
+    columns: list[ProgressColumn] = [
+        TextColumn("scored {task.fields[records]:,} records"),
+        RecordsPerSecond(),
+        TimeElapsedColumn(),
+    ]
     if total is not None:
         columns += [BarColumn(), TaskProgressColumn(), TimeRemainingColumn()]
     # No redrawing thread and no capture of stdout: results may be going to stdout, and are not rich's to touch.
@@ -705,11 +708,14 @@ def _text_results(assessor: Assessor, source: IO[bytes], input_format: InputForm
         else:
             results.add(answers)
         if len(results) >= BATCH_ROWS:
-            results.ids = [str(value) if type(value) is int else value for value in results.ids]
-            yield results.batch(schema)
+            yield _with_text_ids(results).batch(schema)
     if len(results):
-        results.ids = [str(value) if type(value) is int else value for value in results.ids]
-        yield results.batch(schema)
+        yield _with_text_ids(results).batch(schema)
+
+
+def _with_text_ids(results: Any) -> Any:
+    results.ids = [str(value) if type(value) is int else value for value in results.ids]
+    return results
 
 
 def _text_records(
