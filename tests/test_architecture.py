@@ -19,10 +19,13 @@ LAYERS = {
     "clinic": {"core", "output", "store"},
     "api": {"core", "load", "output"},
     "authoring": {"core", "load", "output", "api"},
-    "cli": {"core", "load", "output", "store", "clinic", "authoring", "api"},
+    "data": {"core", "api"},
+    "cli": {"core", "load", "output", "store", "clinic", "authoring", "api", "data"},
 }
 """Each folder, and the folders it may import besides itself. `api` is the package's own face (`carecheck`,
-`carecheck.api`): what `import carecheck` offers a library user."""
+`carecheck.api`): what `import carecheck` offers a library user. `data` (Arrow tables and Parquet files) is a
+skin over the library like `cli`, for data pipelines rather than people: it loads definitions through `api` and
+scores with the core, and needs a third-party package (pyarrow) that nothing else may import."""
 
 FORBIDDEN_STDLIB = {"os", "io", "sys", "pathlib", "shutil", "sqlite3", "subprocess", "socket", "datetime", "time"}
 """Ways out to files, processes, the network and the clock: the core is handed what it needs instead."""
@@ -104,3 +107,10 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
     """The check above would pass on any graph if `carecheck_imports` found nothing: it finds what is there."""
     assert "carecheck.core.definitions" in carecheck_imports("carecheck.core.wording")
     assert "carecheck.cli.app" in carecheck_imports("carecheck.__main__")
+
+
+def test_only_the_data_folder_imports_pyarrow() -> None:
+    """pyarrow is an extra (`carecheck[data]`): a module outside `data` that imported it would fail without it."""
+    for module in MODULES:
+        if layer(module) != "data":
+            assert not {name for name in imports(module) if name.split(".")[0] == "pyarrow"}, module

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import random
+import re
 import select
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 
 from carecheck import Assessor
@@ -26,7 +28,7 @@ from carecheck.output.formats import BatchInput as InputFormat
 from carecheck.output.formats import BatchOutput as OutputFormat
 from carecheck.output.jsonresult import JsonResultWriter
 from carecheck.output.render import result_json
-from conftest import CARECHECK, baseline_answers, run_carecheck
+from conftest import CARECHECK, baseline_answers, run_carecheck, spawn_carecheck
 
 
 def records(assessor: Assessor, count: int, seed: int = 11) -> list[dict[str, Any]]:
@@ -284,3 +286,21 @@ def test_csv_input_is_read_by_the_csv_rules_quotes_newlines_and_all() -> None:
     assert process.returncode == 0, process.stderr
     ids = [json.loads(line)["id"] for line in process.stdout.decode().splitlines()]
     assert ids == ['r1 5"', "multi\n\nline", "r3"]
+
+
+@pytest.mark.slow
+def test_on_a_terminal_progress_shows_records_rate_elapsed_and_for_a_file_percent_and_time_left(
+    assessor: Assessor, tmp_path: Path
+) -> None:
+    answers, results = tmp_path / "answers.jsonl", tmp_path / "results.json"
+    answers.write_text("".join(json.dumps(record) + "\n" for record in records(assessor, 300)), encoding="utf-8")
+    child = spawn_carecheck("batch", str(answers), "--output", str(results), dimensions=(24, 120))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
+    assert "scored 300 records" in shown
+    assert re.search(r"[\d,]+ records/s \d+:\d\d:\d\d", shown)
+    assert re.search(r"100% \d+:\d\d:\d\d", shown), shown
+    piped = run_carecheck("batch", str(answers), "--output", str(results), expect_exit=0)
+    assert piped.stderr == ""  # not a terminal: nothing drawn

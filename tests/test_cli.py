@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -245,7 +247,7 @@ def test_every_command_is_documented_in_the_readme() -> None:
     names = [
         command.name or (command.callback.__name__ if command.callback else "") for command in app.registered_commands
     ]
-    assert len(names) == 10
+    assert len(names) == 11
     for name in names:
         assert f"carecheck {name}" in readme, name
     groups = {group.typer_instance.info.name: group.typer_instance for group in app.registered_groups}
@@ -275,3 +277,29 @@ def test_error_objects_do_not_depend_on_the_order_of_keys(tmp_path: Path) -> Non
         path.write_text(json.dumps({key: answers[key] for key in order}))
         outputs.add(run_carecheck("assess", "--answers", str(path), "--format", "json", expect_exit=2).stdout)
     assert len(outputs) == 1
+
+
+@pytest.mark.slow
+def test_the_bash_completion_script_completes_commands_and_choices_in_a_real_bash(tmp_path: Path) -> None:
+    script = tmp_path / "carecheck.bash"
+    script.write_text(run_carecheck("completion", "bash", expect_exit=0).stdout)
+    # The script runs `carecheck`: a wrapper of that name that starts this interpreter's carecheck.
+    wrapper = tmp_path / "carecheck"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m carecheck "$@"\n')
+    wrapper.chmod(0o755)
+    complete = (
+        f"source {script}; "
+        'COMP_WORDS=(carecheck rec); COMP_CWORD=1; _carecheck_completion carecheck; echo "${COMPREPLY[@]}"; '
+        'COMP_WORDS=(carecheck batch --format p); COMP_CWORD=3; _carecheck_completion carecheck; echo "${COMPREPLY[@]}"'
+    )
+    shell = subprocess.run(
+        ["bash", "-c", complete],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"},
+        timeout=60,
+        check=True,
+    )
+    assert shell.stdout.splitlines() == ["records", "parquet"]
+    for other in ("zsh", "fish", "powershell"):
+        assert "_CARECHECK_COMPLETE" in run_carecheck("completion", other, expect_exit=0).stdout

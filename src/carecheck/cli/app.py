@@ -42,13 +42,23 @@ from carecheck.cli.options import (
     VerifyMethod,
     VersionOption,
 )
-from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat, QuestionnaireFormat
+from carecheck.output.formats import (
+    BatchInput,
+    BatchOutput,
+    ExportFormat,
+    Format,
+    ListFormat,
+    QuestionnaireFormat,
+    Shell,
+)
 
 if TYPE_CHECKING:
     from carecheck.core.assessor import Assessor
     from carecheck.core.compile import CompiledQuestionnaire
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_DEFINITION, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+COMPLETE_VARIABLE = "_CARECHECK_COMPLETE"
+"""What the completion scripts set when a shell asks carecheck for completions (typer's convention for the name)."""
 
 
 app = typer.Typer(
@@ -362,13 +372,16 @@ def validate(
 
 @app.command()
 def batch(
-    source: Annotated[str, typer.Argument(metavar="FILE", help="Answer records, one per line (JSONL); - for stdin.")],
-    fmt: Annotated[BatchOutput, typer.Option("--format", "-f", help="json lines, or flat csv rows.")] = (
+    source: Annotated[
+        str, typer.Argument(metavar="FILE", help="Answer records: JSON lines, CSV, or a Parquet file; - for stdin.")
+    ],
+    fmt: Annotated[BatchOutput, typer.Option("--format", "-f", help="json lines, flat csv rows, or parquet.")] = (
         BatchOutput.JSON
     ),
     input_format: Annotated[
-        BatchInput, typer.Option("--input-format", help="jsonl, or csv with one column per item id.")
-    ] = BatchInput.JSONL,
+        BatchInput | None,
+        typer.Option("--input-format", help="jsonl (default) or csv with one column per item id; Parquet is told."),
+    ] = None,
     output: OutputOption = None,
     questionnaire: QuestionnaireOption = None,
     rules: RulesOption = None,
@@ -376,22 +389,38 @@ def batch(
 ) -> None:
     """Score many answer records: one result per line, in order; a bad record gets an error object on its line."""
     with _boundary():
-        from carecheck.cli.batch import Progress, run_batch
+        from carecheck.cli.batch import Progress, input_format_of, run_any_batch
 
         assessor = _assessor(questionnaire, rules)
-        with _open_source(source) as stream, _open_sink(output) as sink:
-            _, failed = run_batch(
+        with _open_source(source) as stream, Progress(sys.stderr if sys.stderr.isatty() else None) as progress:
+            progress.measure_file(stream)
+            _, failed = run_any_batch(
                 assessor,
                 stream,
-                sink,
-                input_format=input_format,
+                lambda: _open_sink(output),
+                lambda: _open_binary_sink(output),
+                input_format=input_format_of(stream, input_format, source),
                 output=fmt,
                 jobs=jobs,
                 definitions=(questionnaire, rules),
-                progress=Progress(sys.stderr if sys.stderr.isatty() else None),
+                progress=progress,
+                name=source,
             )
         if failed:
             _fail(EXIT_SOME_FAILED)
+
+
+@contextmanager
+def _open_binary_sink(output: Path | None) -> Iterator[BinaryIO]:
+    """A private temporary file beside `output` that replaces it when the run is done: Parquet is never written to
+    a terminal or a pipe (its index comes last, and a half-written file is no file)."""
+    from carecheck.core.errors import UsageError
+    from carecheck.store.files import private_binary_writer
+
+    if output is None:
+        raise UsageError("Parquet results are a file: pass --output results.parquet")
+    with private_binary_writer(output) as sink:
+        yield sink  # type: ignore[misc]
 
 
 @contextmanager
@@ -558,6 +587,17 @@ def verify(
             _fail(EXIT_SOME_FAILED)
 
 
+@app.command()
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh, fish or powershell.")]) -> None:
+    """Print the shell completion script for carecheck; save it where your shell loads completions (see the README)."""
+    # A command rather than typer's --install-completion: that option costs every start-up an import of typer's
+    # completion machinery, which this command (and a shell asking for completions, see `main`) imports only then.
+    from typer.completion import get_completion_script  # type: ignore[attr-defined]  # typer's own, re-exported
+
+    script = get_completion_script(prog_name="carecheck", complete_var=COMPLETE_VARIABLE, shell=shell.value)
+    typer.echo(script)
+
+
 def main() -> None:
     """The console script: strips `--debug` from anywhere in the arguments, then runs the app."""
     global _debug
@@ -567,6 +607,10 @@ def main() -> None:
     if args == ["--version"]:  # answered before typer builds every command: scripts call it to probe for carecheck
         sys.stdout.write(f"carecheck {__version__}\n")
         return
+    if COMPLETE_VARIABLE in os.environ:  # a shell asking for completions: typer answers, once it knows the shells
+        from typer.completion import completion_init  # type: ignore[attr-defined]  # typer's own, re-exported
+
+        completion_init()
     try:
         app(args=args, prog_name="carecheck")
     except SystemExit:

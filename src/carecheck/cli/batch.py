@@ -11,9 +11,11 @@ import csv
 import io
 import json
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import AbstractContextManager
 from typing import IO, Any, NamedTuple
 
 from carecheck.core.assessor import Assessor
@@ -180,6 +182,7 @@ def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[L
         if not chunk:
             break
         if first:
+            _refuse_parquet(chunk)
             chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
         pieces = (pending + chunk).split(b"\n")
         pending = pieces.pop()
@@ -212,6 +215,7 @@ def csv_rows(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tup
             before_wait()
             chunk = os.read(descriptor, CHUNK_BYTES)
             if first:
+                _refuse_parquet(chunk)
                 chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
             if not chunk:
                 break
@@ -245,12 +249,34 @@ def _text_or_mark(piece: bytes, number: int, bad: set[int]) -> str:
 
 
 class Progress:
-    """A count on stderr, redrawn at most ten times a second; silent unless stderr is a terminal."""
+    """Records scored, records a second and time elapsed, drawn by rich on stderr at most ten times a second; with
+    a known total (a file's size, a Parquet file's rows) also a bar, percent done and time left. Silent (and rich
+    never imported) unless stderr is a terminal."""
 
     def __init__(self, stream: IO[str] | None) -> None:
         self.stream = stream
         self.count = 0
         self.shown_at = 0.0
+        self.total: int | None = None
+        self.position: Callable[[], int] | None = None
+        """How much of `total` is done, when it is not a count of records (bytes read of a file)."""
+        self.display: Any = None
+        self.task: Any = None
+
+    def measure_file(self, source: IO[bytes]) -> None:
+        """Take a regular file's size as the total, and how far it has been read as the part done."""
+        try:
+            descriptor = source.fileno()
+            info = os.fstat(descriptor)
+        except (OSError, ValueError, AttributeError):
+            return
+        if stat.S_ISREG(info.st_mode) and info.st_size:
+            self.total = info.st_size
+            self.position = lambda: os.lseek(descriptor, 0, os.SEEK_CUR)
+
+    def measure_rows(self, rows: int) -> None:
+        """A known number of records (a Parquet file's) as the total."""
+        self.total, self.position = rows or None, None
 
     def advance(self, records: int) -> None:
         self.count += records
@@ -261,13 +287,63 @@ class Progress:
         now = time.monotonic()
         if now - self.shown_at >= 0.1:
             self.shown_at = now
-            self.stream.write(f"\rscored {self.count:,} records")
-            self.stream.flush()
+            self._show()
+
+    def _show(self) -> None:
+        if self.display is None:
+            self.display, self.task = _progress_display(self.stream, self.total)
+            self.display.start()
+        done = self.position() if self.position is not None else self.count
+        self.display.update(self.task, completed=done, records=self.count, refresh=True)
 
     def close(self) -> None:
-        if self.stream is not None and self.shown_at:
-            self.stream.write(f"\rscored {self.count:,} records\n")
-            self.stream.flush()
+        """Draw the final count (a file read to its end is 100%) and give the terminal back; safe to call twice."""
+        display, self.display = self.display, None
+        if display is not None:
+            done = self.total if self.position is not None else self.count
+            display.update(self.task, completed=done, records=self.count, refresh=True)
+            display.stop()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Also when the run stops on an error or Ctrl-C: rich hides the cursor while it draws.
+        self.close()
+
+
+def _progress_display(stream: IO[str] | None, total: int | None) -> tuple[Any, Any]:
+    """rich's progress display for a batch run, and its one task; rich is imported only here, only on a terminal."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        ProgressColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Display
+    from rich.text import Text
+
+    class RecordsPerSecond(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            elapsed = task.elapsed or 0.0
+            rate = task.fields["records"] / elapsed if elapsed > 0 else 0.0
+            return Text(f"{rate:,.0f} records/s")
+
+    columns: list[ProgressColumn] = [
+        TextColumn("scored {task.fields[records]:,} records"),
+        RecordsPerSecond(),
+        TimeElapsedColumn(),
+    ]
+    if total is not None:
+        columns += [BarColumn(), TaskProgressColumn(), TimeRemainingColumn()]
+    # No redrawing thread and no capture of stdout: results may be going to stdout, and are not rich's to touch.
+    display = Display(
+        *columns, console=Console(file=stream), auto_refresh=False, redirect_stdout=False, redirect_stderr=False
+    )
+    return display, display.add_task("batch", total=total, records=0)
 
 
 class _Worker:
@@ -418,3 +494,262 @@ def _check_header(assessor: Assessor, header: list[str]) -> None:
     if unknown:
         hints = "; ".join(f"{column!r}{suggest(column, known)}" for column in unknown)
         raise UsageError(f"the CSV header names columns that are not items of the questionnaire: {hints}")
+
+
+# --- Parquet on either side (format dispatch) ---------------------------------------------------------------------
+
+
+def _refuse_parquet(chunk: bytes) -> None:
+    """Parquet arriving through a pipe (a file is told before it is read): refused, not read as lines of garbage."""
+    from carecheck.data.parquet import MAGIC
+
+    if chunk.startswith(MAGIC):
+        from carecheck.core.errors import UsageError
+
+        raise UsageError("the input is a Parquet file, which is read from a file, not a pipe: pass the file's path")
+
+
+def input_format_of(source: IO[bytes], told: InputFormat | None, name: str) -> InputFormat:
+    """Parquet when the file starts with Parquet's magic bytes; otherwise what --input-format says (JSON lines when
+    it says nothing). Looking leaves the stream where it was."""
+    from carecheck.core.errors import UsageError
+    from carecheck.data.parquet import starts_as_parquet
+
+    if starts_as_parquet(source):
+        return InputFormat.PARQUET
+    if told is InputFormat.PARQUET:
+        raise UsageError(f"{name}: not a Parquet file (it does not start with PAR1); pass a .parquet file's path")
+    return told or InputFormat.JSONL
+
+
+def run_any_batch(
+    assessor: Assessor,
+    source: IO[bytes],
+    text_sink: Callable[[], AbstractContextManager[IO[str]]],
+    binary_sink: Callable[[], AbstractContextManager[IO[bytes]]],
+    *,
+    input_format: InputFormat,
+    output: OutputFormat,
+    jobs: int,
+    definitions: tuple[str | None, str | None],
+    progress: Progress,
+    name: str,
+) -> tuple[int, int]:
+    """The batch for these formats: Parquet results go to a binary sink, the others to a text one; each sink is
+    opened only once the input has been found readable."""
+    if output is OutputFormat.PARQUET:
+        with binary_sink() as binary:
+            return run_batch_to_parquet(
+                assessor,
+                source,
+                binary,
+                input_format=input_format,
+                jobs=jobs,
+                definitions=definitions,
+                progress=progress,
+                name=name,
+            )
+    with text_sink() as sink:
+        if input_format is InputFormat.PARQUET:
+            return run_parquet_batch(
+                assessor, source, sink, output=output, jobs=jobs, definitions=definitions, progress=progress, name=name
+            )
+        return run_batch(
+            assessor,
+            source,
+            sink,
+            input_format=input_format,
+            output=output,
+            jobs=jobs,
+            definitions=definitions,
+            progress=progress,
+        )
+
+
+def run_parquet_batch(
+    assessor: Assessor,
+    source: IO[bytes],
+    sink: IO[str],
+    *,
+    output: OutputFormat = OutputFormat.JSON,
+    jobs: int = 1,
+    definitions: tuple[str | None, str | None] = (None, None),
+    progress: Progress | None = None,
+    name: str = "-",
+) -> tuple[int, int]:
+    """`run_batch` for a Parquet file of answers, results as JSON lines or CSV: the same lines, in the same order, as
+    for the same records as JSON lines. Returns (records scored, records with errors)."""
+    from carecheck.data.parquet import AnswerFile
+
+    progress = progress or Progress(None)
+    answers = AnswerFile(source, assessor, name)
+    progress.measure_rows(answers.rows)
+    scorer = LineScorer(assessor, output)
+    if output is OutputFormat.CSV:
+        sink.write(scorer.csv_header() + "\n")
+    if jobs <= 1:
+        results: Iterator[list[Scored]] = (_score_rows(scorer, batch) for batch in answers.batches())
+    else:
+        results = _in_order(jobs, _score_rows_task, answers.batches(), definitions, output)
+    scored = failed = 0
+    for lines in results:
+        sink.write("".join(line.text + "\n" for line in lines))
+        scored += len(lines)
+        failed += sum(1 for line in lines if not line.ok)
+        progress.advance(len(lines))
+    sink.flush()
+    progress.close()
+    return scored, failed
+
+
+def run_batch_to_parquet(
+    assessor: Assessor,
+    source: IO[bytes],
+    sink: IO[bytes],
+    *,
+    input_format: InputFormat = InputFormat.PARQUET,
+    jobs: int = 1,
+    definitions: tuple[str | None, str | None] = (None, None),
+    progress: Progress | None = None,
+    name: str = "-",
+) -> tuple[int, int]:
+    """Score any input into a Parquet file of results (the columns of `carecheck.data.columnar.result_schema`),
+    one row group per batch as it is scored. Returns (records scored, records with errors)."""
+    from carecheck.data.columnar import result_schema
+    from carecheck.data.parquet import ResultWriter
+
+    progress = progress or Progress(None)
+    if input_format is InputFormat.PARQUET:
+        batches, schema = _parquet_results(assessor, source, jobs, definitions, progress, name)
+    else:
+        batches, schema = _text_results(assessor, source, input_format), result_schema(assessor)
+    writer = ResultWriter(sink, schema)
+    scored = failed = 0
+    for batch in batches:
+        writer.write(batch)
+        scored += batch.num_rows
+        failed += batch.num_rows - batch.column("error").null_count
+        progress.advance(batch.num_rows)
+    writer.close()
+    progress.close()
+    return scored, failed
+
+
+def _parquet_results(
+    assessor: Assessor,
+    source: IO[bytes],
+    jobs: int,
+    definitions: tuple[str | None, str | None],
+    progress: Progress,
+    name: str,
+) -> tuple[Iterator[Any], Any]:
+    from carecheck.data.columnar import score_batch
+    from carecheck.data.parquet import AnswerFile
+
+    answers = AnswerFile(source, assessor, name)
+    progress.measure_rows(answers.rows)
+    schema = answers.result_schema(assessor)
+    if jobs <= 1:
+        return (score_batch(batch, assessor) for batch in answers.batches()), schema
+    return _in_order(jobs, _score_arrow_task, answers.batches(), definitions, OutputFormat.PARQUET), schema
+
+
+def _score_rows(scorer: LineScorer, batch: Any) -> list[Scored]:
+    from carecheck.data.columnar import rows_of
+
+    return [scorer.score(answers) for answers in rows_of(batch)]
+
+
+def _score_rows_task(batch: Any) -> list[Scored]:
+    scorer = _Worker.scorer
+    assert scorer is not None
+    return _score_rows(scorer, batch)
+
+
+def _score_arrow_task(batch: Any) -> Any:
+    scorer = _Worker.scorer
+    assert scorer is not None
+    from carecheck.data.columnar import score_batch
+
+    return score_batch(batch, scorer.assessor)
+
+
+def _in_order(
+    jobs: int,
+    task: Callable[[Any], Any],
+    items: Iterator[Any],
+    definitions: tuple[str | None, str | None],
+    output: OutputFormat,
+) -> Iterator[Any]:
+    """`task` of each item in `jobs` worker processes, each with its own compiled assessor; results in order, with
+    at most two tasks a worker in flight, so memory stays flat."""
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output)) as pool:
+        in_flight: deque[Future[Any]] = deque()
+        for item in items:
+            in_flight.append(pool.submit(task, item))
+            while len(in_flight) >= jobs * 2:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+
+def _text_results(assessor: Assessor, source: IO[bytes], input_format: InputFormat) -> Iterator[Any]:
+    """JSON lines or CSV in, result batches out (for Parquet output). Record ids become text: a Parquet column has
+    one type, and a JSON file may mix whole numbers and text."""
+    from carecheck.data.columnar import ResultColumns, result_schema
+    from carecheck.data.parquet import BATCH_ROWS
+
+    scorer = LineScorer(assessor, OutputFormat.JSON)
+    schema = result_schema(assessor)
+    results = ResultColumns(assessor)
+    for number, answers in _text_records(assessor, scorer, source, input_format):
+        if isinstance(answers, str):
+            results.add_error(None, f"line {number}: {answers}")
+        else:
+            results.add(answers)
+        if len(results) >= BATCH_ROWS:
+            yield _with_text_ids(results).batch(schema)
+    if len(results):
+        yield _with_text_ids(results).batch(schema)
+
+
+def _with_text_ids(results: Any) -> Any:
+    results.ids = [str(value) if type(value) is int else value for value in results.ids]
+    return results
+
+
+def _text_records(
+    assessor: Assessor, scorer: LineScorer, source: IO[bytes], input_format: InputFormat
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Each record of a JSON lines or CSV input with its line number: its answers, or why it cannot be read."""
+    if input_format is InputFormat.JSONL:
+        for number, line in read_lines(source, lambda: None):
+            try:
+                if line is None:
+                    raise _Unreadable("the line is not UTF-8 text")
+                yield number, scorer.parse_json(line)
+            except _Unreadable as fault:
+                yield number, str(fault)
+        return
+    rows = csv_rows(source, lambda: None)
+    try:
+        first = next(rows, None)
+    except csv.Error as fault:
+        raise _csv_fault(fault) from None
+    if first is None:
+        return
+    if first[1] is None:
+        from carecheck.core.errors import UsageError
+
+        raise UsageError("the CSV header is not UTF-8 text; save the file as UTF-8")
+    header = [cell.strip() for cell in first[1]]
+    _check_header(assessor, header)
+    for number, cells in _guarded(rows):
+        try:
+            if cells is None:
+                raise _Unreadable("the line is not UTF-8 text")
+            if len(cells) > len(header):
+                raise _Unreadable("the row has more cells than the header has columns")
+            yield number, scorer.from_csv_row(dict(zip(header, cells, strict=False)))
+        except _Unreadable as fault:
+            yield number, str(fault)

@@ -23,8 +23,9 @@ def cache_folder() -> Path | None:
     """Where entries live, or None when caching is off or the folder is not safely the user's own."""
     if os.environ.get("CARECHECK_CACHE", "").lower() in ("off", "0", "no", "false"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "carecheck"
+    from carecheck.store.places import cache_base
+
+    folder = cache_base() / "carecheck"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = folder.stat()

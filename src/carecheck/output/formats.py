@@ -17,11 +17,13 @@ class Format(StrEnum):
 class BatchInput(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
+    PARQUET = "parquet"
 
 
 class BatchOutput(StrEnum):
     JSON = "json"
     CSV = "csv"
+    PARQUET = "parquet"
 
 
 class ExportFormat(StrEnum):
@@ -37,6 +39,15 @@ class QuestionnaireFormat(StrEnum):
     """How a questionnaire is exported: a FHIR R5 Questionnaire (SDC) is the one form so far."""
 
     FHIR = "fhir"
+
+
+class Shell(StrEnum):
+    """The shells `carecheck completion` writes a completion script for (the ones typer completes in)."""
+
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+    POWERSHELL = "powershell"
 
 
 class ListFormat(StrEnum):

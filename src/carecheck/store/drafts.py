@@ -1,14 +1,14 @@
 """Drafts of unfinished interactive assessments: saved when a person stops, so that no answer typed is lost.
 
-Drafts live in the user's own data folder ($XDG_DATA_HOME/carecheck/drafts, else ~/.local/share/carecheck/drafts),
-a 0700 folder, one 0600 JSON file each, written atomically. A draft is deleted once its assessment is finished.
+Drafts live in the user's own data folder (`drafts` in carecheck's data folder, which `places` finds: on Linux
+~/.local/share/carecheck, on macOS ~/Library/Application Support/carecheck), a 0700 folder, one 0600 JSON file each,
+written atomically. A draft is deleted once its assessment is finished.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,10 +34,10 @@ class Draft(NamedTuple):
 
 
 def data_base() -> Path:
-    """$XDG_DATA_HOME when it is an absolute path (the XDG spec says to ignore a relative one), else
-    ~/.local/share: never a folder relative to wherever carecheck happens to run."""
-    named = os.environ.get("XDG_DATA_HOME", "")
-    return Path(named) if os.path.isabs(named) else Path(os.path.expanduser("~"), ".local", "share")
+    """The folder that holds carecheck's data folder: see `places.data_base`."""
+    from carecheck.store.places import data_base as system_data_base
+
+    return system_data_base()
 
 
 def data_folder(*parts: str) -> Path:

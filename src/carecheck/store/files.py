@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from carecheck.core.errors import UsageError
 
@@ -34,6 +34,11 @@ def write_private_bytes(path: Path, data: bytes) -> None:
     """`write_private` for bytes."""
     with _atomic(path, binary=True) as stream:
         stream.write(data)
+
+
+def private_binary_writer(path: Path) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """`private_writer` for bytes (a Parquet file is written piece by piece, then renamed into place)."""
+    return _atomic(path, binary=True)
 
 
 def private_writer(path: Path) -> contextlib.AbstractContextManager[TextIO]:
