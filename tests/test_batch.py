@@ -284,3 +284,44 @@ def test_csv_input_is_read_by_the_csv_rules_quotes_newlines_and_all() -> None:
     assert process.returncode == 0, process.stderr
     ids = [json.loads(line)["id"] for line in process.stdout.decode().splitlines()]
     assert ids == ['r1 5"', "multi\n\nline", "r3"]
+
+
+# --- CSV safety ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_repeated_csv_column_is_an_error_naming_the_file_and_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text("id,asq_5,asq_5\nr1,true,false\n")
+    process = run_carecheck("batch", str(path), "--input-format", "csv", expect_exit=2)
+    assert process.stdout == ""
+    assert f"{path}: the CSV header names the column 'asq_5' twice (columns 2 and 3)" in process.stderr
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tx"])
+def test_csv_cells_a_spreadsheet_would_run_get_a_leading_quote(assessor: Assessor, cell: str) -> None:
+    lines, _, _ = batch_in_process(
+        assessor, json.dumps({**baseline_answers(), "id": cell}) + "\n", output=OutputFormat.CSV
+    )
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    assert rows[1][0] == "'" + cell
+    assert len(rows) == 2
+
+
+def test_a_carriage_return_in_a_csv_cell_is_quoted_and_keeps_the_row_whole(assessor: Assessor) -> None:
+    sink = io.StringIO()
+    with tempfile.TemporaryFile() as stream:
+        stream.write((json.dumps({**baseline_answers(), "id": "a\rb"}) + "\n").encode())
+        stream.seek(0)
+        run_batch(assessor, stream, sink, output=OutputFormat.CSV)
+    assert '"a\rb",' in sink.getvalue()
+    rows = list(csv.reader(io.StringIO(sink.getvalue(), newline="")))
+    assert [row[0] for row in rows] == ["id", "a\rb"]
+
+
+def test_an_escape_sequence_in_a_csv_cell_is_shown_not_sent(assessor: Assessor) -> None:
+    lines, _, _ = batch_in_process(
+        assessor, json.dumps({**baseline_answers(), "id": "\x1b]0;owned\x07\u202e"}) + "\n", output=OutputFormat.CSV
+    )
+    assert "\x1b" not in "".join(lines)
+    assert "\\x1b]0;owned\\x07\\u202e" in lines[1]

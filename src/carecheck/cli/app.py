@@ -361,6 +361,7 @@ def batch(
                 jobs=jobs,
                 definitions=(questionnaire, rules),
                 progress=Progress(sys.stderr if sys.stderr.isatty() else None),
+                name="standard input" if source == "-" else source,
             )
         if failed:
             _fail(EXIT_SOME_FAILED)

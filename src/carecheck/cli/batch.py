@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,6 +22,7 @@ from carecheck.core.compiled import RECORD_ID
 from carecheck.core.errors import AnswersError
 from carecheck.core.items import kind_of
 from carecheck.core.result import Result
+from carecheck.core.safetext import literal
 from carecheck.output.formats import BatchInput as InputFormat
 from carecheck.output.formats import BatchOutput as OutputFormat
 from carecheck.output.jsonresult import JsonResultWriter
@@ -155,13 +157,30 @@ class _Unreadable(Exception):
     pass
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is run as a formula by spreadsheets (CSV injection): it gets a leading `'`."""
+
+
+def _csv_cell(cell: Any) -> Any:
+    if cell is True or cell is False:
+        return "true" if cell else "false"
+    if not isinstance(cell, str):
+        return cell
+    # Line breaks stay (the cell is quoted); every other control character is shown as `\x1b`, so that an id from
+    # the input can drive neither a terminal nor a spreadsheet.
+    shown = _NOT_LINE_BREAKS.sub(lambda part: literal(part.group()), cell)
+    return "'" + shown if shown.startswith(_FORMULA_STARTS) else shown
+
+
+_NOT_LINE_BREAKS = re.compile(r"[^\r\n]+")
+
+
 def _csv_line(cells: list[Any]) -> str:
-    # A real line terminator, so that the writer quotes cells holding newlines; the caller adds its own.
+    # "\r\n" as the terminator, so that the writer quotes cells holding a carriage return as well as a newline;
+    # the caller adds its own line end.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(
-        ["true" if cell is True else "false" if cell is False else cell for cell in cells]
-    )
-    return buffer.getvalue()[:-1]
+    csv.writer(buffer, lineterminator="\r\n").writerow([_csv_cell(cell) for cell in cells])
+    return buffer.getvalue()[:-2]
 
 
 # --- streaming input ----------------------------------------------------------------------------------------------
@@ -328,11 +347,13 @@ def run_batch(
     jobs: int = 1,
     definitions: tuple[str | None, str | None] = (None, None),
     progress: Progress | None = None,
+    name: str = "the CSV input",
 ) -> tuple[int, int]:
     """Score every record from `source` onto `sink`, in order. Returns (records scored, records with errors).
 
     With `jobs` > 1, records go to that many worker processes in tasks of LINES_PER_TASK, with a bounded number
-    of tasks in flight, so memory stays flat and order is kept; `definitions` names what the workers load.
+    of tasks in flight, so memory stays flat and order is kept; `definitions` names what the workers load; `name`
+    is how messages name the input.
     """
     scorer = LineScorer(assessor, output)
     progress = progress or Progress(None)
@@ -351,7 +372,7 @@ def run_batch(
 
             raise UsageError("the CSV header is not UTF-8 text; save the file as UTF-8")
         header = [cell.strip() for cell in first[1]]
-        _check_header(assessor, header)
+        _check_header(assessor, header, name)
         records = _guarded(rows)
     else:
         records = read_lines(source, sink.flush)
@@ -409,10 +430,18 @@ def _csv_fault(fault: csv.Error) -> Exception:
     return UsageError(f"the CSV cannot be read further: {fault}; the rows before it were scored")
 
 
-def _check_header(assessor: Assessor, header: list[str]) -> None:
+def _check_header(assessor: Assessor, header: list[str], name: str) -> None:
     from carecheck.core.conditions import suggest
     from carecheck.core.errors import UsageError
 
+    seen: dict[str, int] = {}
+    for number, column in enumerate(header, 1):
+        if column in seen:  # dict(zip(...)) would keep the last silently: one answer would hide another
+            raise UsageError(
+                f"{name}: the CSV header names the column {column!r} twice (columns {seen[column]} and {number}); "
+                "keep one of them"
+            )
+        seen[column] = number
     known = set(assessor.item_index) | {"id"}
     unknown = [column for column in header if column not in known]
     if unknown:
