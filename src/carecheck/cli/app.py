@@ -347,24 +347,32 @@ def batch(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes; order is kept.")] = 1,
 ) -> None:
     """Score many answer records: one result per line, in order; a bad record gets an error object on its line."""
-    with _boundary():
-        from carecheck.cli.batch import Progress, run_batch
+    from carecheck.cli.batch import Stopped, ended_by_signals
 
-        assessor = _assessor(questionnaire, rules)
-        with _open_source(source) as stream, _open_sink(output) as sink:
-            _, failed = run_batch(
-                assessor,
-                stream,
-                sink,
-                input_format=input_format,
-                output=fmt,
-                jobs=jobs,
-                definitions=(questionnaire, rules),
-                progress=Progress(sys.stderr if sys.stderr.isatty() else None),
-                name="standard input" if source == "-" else source,
-            )
-        if failed:
-            _fail(EXIT_SOME_FAILED)
+    try:
+        with _boundary(), ended_by_signals():
+            from carecheck.cli.batch import Progress, run_batch
+
+            assessor = _assessor(questionnaire, rules)
+            with _open_source(source) as stream, _open_sink(output) as sink:
+                _, failed = run_batch(
+                    assessor,
+                    stream,
+                    sink,
+                    input_format=input_format,
+                    output=fmt,
+                    jobs=jobs,
+                    definitions=(questionnaire, rules),
+                    progress=Progress(sys.stderr if sys.stderr.isatty() else None),
+                    name="standard input" if source == "-" else source,
+                )
+            if failed:
+                _fail(EXIT_SOME_FAILED)
+    except Stopped as stop:  # SIGTERM or SIGHUP: ended like Ctrl-C, with the code a shell shows for the signal
+        import signal
+
+        say_error(f"stopped by {signal.Signals(stop.signal_number).name}; nothing half-written was left behind")
+        _fail(128 + stop.signal_number)
 
 
 @contextmanager

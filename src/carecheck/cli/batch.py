@@ -7,11 +7,16 @@ answer at once, while a large file is processed in large, cheap steps. Memory st
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -21,6 +26,7 @@ from carecheck.core.assessor import Assessor
 from carecheck.core.compiled import RECORD_ID
 from carecheck.core.errors import AnswersError
 from carecheck.core.items import kind_of
+from carecheck.core.limits import BATCH_TASK_BYTES, MAX_RECORD_BYTES
 from carecheck.core.result import Result
 from carecheck.core.safetext import literal
 from carecheck.output.formats import BatchInput as InputFormat
@@ -33,10 +39,19 @@ LINES_PER_TASK = 256
 """Records sent to a worker process at a time with --jobs: large enough to amortise the hand-over."""
 
 
-Line = tuple[int, str | None]
-"""An input line's number and its text (None where it is not UTF-8)."""
-Row = tuple[int, list[str] | None]
-"""A CSV row's first line number and its cells (None where it is not UTF-8)."""
+class Unreadable(NamedTuple):
+    """A record that cannot be read as text: why (it becomes the error line of that record)."""
+
+    reason: str
+
+
+NOT_UTF8 = Unreadable("the line is not UTF-8 text")
+TOO_LONG = Unreadable(f"the record is longer than {MAX_RECORD_BYTES:,} bytes, the most one record may be")
+
+Line = tuple[int, str | Unreadable]
+"""An input line's number and its text, or why it cannot be read."""
+Row = tuple[int, list[str] | Unreadable]
+"""A CSV row's first line number and its cells, or why it cannot be read."""
 Record = Line | Row
 
 
@@ -144,10 +159,10 @@ class LineScorer:
             columns += [f"{instrument}_total", f"{instrument}_band"]
         return _csv_line([*columns, "error"])
 
-    def score_json_line(self, number: int, line: str | None) -> Scored:
+    def score_json_line(self, number: int, line: str | Unreadable) -> Scored:
         try:
-            if line is None:
-                raise _Unreadable("the line is not UTF-8 text")
+            if not isinstance(line, str):
+                raise _Unreadable(line.reason)
             return self.score(self.parse_json(line))
         except _Unreadable as fault:
             return self.error("unreadable-answers", f"line {number}: {fault}", [])
@@ -186,78 +201,98 @@ def _csv_line(cells: list[Any]) -> str:
 # --- streaming input ----------------------------------------------------------------------------------------------
 
 
-def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[Line]:
-    """Numbered non-blank lines as they arrive (None for a line that is not UTF-8); `before_wait` runs before each
-    read that may block. A byte-order mark at the start (Excel writes one) is dropped."""
+def _physical_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tuple[int, bytes | None]]:
+    """Numbered lines (without their newline) as they arrive; None for a line over MAX_RECORD_BYTES, whose bytes
+    are dropped as they come. `before_wait` runs before each read that may block. A byte-order mark at the start
+    (Excel writes one) is dropped. Each byte is looked at once, whatever the lines' lengths."""
     descriptor = stream.fileno()
-    pending = b""
+    pending = bytearray()
+    skipping = False  # inside a line that is already too long
     number = 0
     first = True
     while True:
         before_wait()
         chunk = os.read(descriptor, CHUNK_BYTES)
-        if not chunk:
-            break
         if first:
             chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
-        pieces = (pending + chunk).split(b"\n")
-        pending = pieces.pop()
-        for piece in pieces:
+        if not chunk:
+            break
+        if b"\0" in chunk:  # no text holds one; /dev/zero or a binary file would otherwise be read for ever
+            from carecheck.core.errors import UsageError
+
+            raise UsageError(
+                f"the input holds a NUL byte (line {number + 1 + chunk[: chunk.index(0)].count(10)}): it is binary "
+                "data, not records of text; the records before it were scored"
+            )
+        pieces = chunk.split(b"\n")
+        if len(pieces) > 1:
             number += 1
-            if piece.strip():
-                yield number, _decoded(piece)
-    if pending.strip():
-        yield number + 1, _decoded(pending)
+            if skipping or len(pending) + len(pieces[0]) > MAX_RECORD_BYTES:
+                yield number, None
+            else:
+                pending += pieces[0]
+                yield number, bytes(pending)
+            pending.clear()
+            skipping = False
+            for piece in pieces[1:-1]:
+                number += 1
+                yield number, piece if len(piece) <= MAX_RECORD_BYTES else None
+        if not skipping:
+            pending += pieces[-1]
+            if len(pending) > MAX_RECORD_BYTES:
+                skipping = True
+                pending.clear()
+    if skipping:
+        yield number + 1, None
+    elif pending:
+        yield number + 1, bytes(pending)
 
 
-def _decoded(piece: bytes) -> str | None:
+def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[Line]:
+    """Numbered non-blank lines as they arrive, as text or the reason they cannot be read."""
+    for number, piece in _physical_lines(stream, before_wait):
+        if piece is None:
+            yield number, TOO_LONG
+        elif piece.strip():
+            yield number, _decoded(piece)
+
+
+def _decoded(piece: bytes) -> str | Unreadable:
     try:
         return piece.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return NOT_UTF8
 
 
-def csv_rows(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tuple[int, list[str] | None]]:
-    """CSV rows as they arrive, numbered by the line they start on; None for a row that is not UTF-8. The csv
-    module does the parsing, so quoted cells may hold commas, quotes, newlines and blank lines."""
-    bad: set[int] = set()
+def csv_rows(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[Row]:
+    """CSV rows as they arrive, numbered by the line they start on, or why a row cannot be read. The csv module
+    does the parsing, so quoted cells may hold commas, quotes, newlines and blank lines."""
+    bad: dict[int, Unreadable] = {}
 
     def text_lines() -> Iterator[str]:
-        descriptor = stream.fileno()
-        pending = b""
-        number = 0
-        first = True
-        while True:
-            before_wait()
-            chunk = os.read(descriptor, CHUNK_BYTES)
-            if first:
-                chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
-            if not chunk:
-                break
-            pieces = (pending + chunk).split(b"\n")
-            pending = pieces.pop()
-            for piece in pieces:
-                number += 1
-                yield _text_or_mark(piece, number, bad) + "\n"
-        if pending:
-            yield _text_or_mark(pending, number + 1, bad)
+        for number, piece in _physical_lines(stream, before_wait):
+            if piece is None:
+                bad[number] = TOO_LONG
+                yield "\n"
+                continue
+            try:
+                yield piece.decode("utf-8") + "\n"
+            except UnicodeDecodeError:
+                bad[number] = NOT_UTF8
+                yield piece.decode("utf-8", errors="replace") + "\n"
 
+    # A cell may be as long as a record (the csv module's own limit is 128 KB); longer lines never reach it.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
     reader = csv.reader(text_lines())
     start = 1
     for row in reader:
         rows_lines = range(start, reader.line_num + 1)
         number, start = start, reader.line_num + 1
-        if not row or row == [""]:
-            continue
-        yield number, None if any(line in bad for line in rows_lines) else row
-
-
-def _text_or_mark(piece: bytes, number: int, bad: set[int]) -> str:
-    try:
-        return piece.decode("utf-8")
-    except UnicodeDecodeError:
-        bad.add(number)
-        return piece.decode("utf-8", errors="replace")
+        faults = [bad[line] for line in rows_lines if line in bad]
+        if faults:
+            yield number, faults[0]
+        elif row and row != [""]:
+            yield number, row
 
 
 # --- running ------------------------------------------------------------------------------------------------------
@@ -295,7 +330,65 @@ class _Worker:
     scorer: LineScorer | None = None
 
 
-def _start_worker(questionnaire: str | None, rules: str | None, output: OutputFormat) -> None:
+class Stopped(KeyboardInterrupt):
+    """The run was ended by SIGTERM or SIGHUP: it ends as Ctrl-C does (partial output removed, workers stopped),
+    and the command exits 128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.signal_number = number
+
+
+@contextlib.contextmanager
+def ended_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise `Stopped` in the main thread while the block runs, so the run unwinds cleanly."""
+
+    def stop(number: int, _: object) -> None:
+        raise Stopped(number)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2)'s option: the signal a process gets when its parent ends (Linux)."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when its parent does, however the parent ended (even by SIGKILL): a worker left behind would
+    wait for work for ever, holding the pipeline's output open so that its reader hangs."""
+    watched = True
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            watched = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0
+        except (OSError, AttributeError):
+            watched = True
+    if watched:  # elsewhere, a thread that notices the parent is gone
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent ended before the line above took effect
+        os._exit(1)
+
+
+def _start_worker(questionnaire: str | None, rules: str | None, output: OutputFormat, parent: int) -> None:
+    _die_with_parent(parent)
+    # The parent alone decides when the run ends: Ctrl-C reaches the whole process group, and the parent then
+    # stops its workers; a worker's own traceback would only clutter the terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
     from carecheck.api import load_assessor
 
     _Worker.scorer = LineScorer(load_assessor(questionnaire, rules), output)
@@ -316,8 +409,10 @@ def _score_many(
     out = []
     for number, cells in task:
         try:
-            if cells is None or isinstance(cells, str):
-                raise _Unreadable("the line is not UTF-8 text")
+            if isinstance(cells, Unreadable):
+                raise _Unreadable(cells.reason)
+            if isinstance(cells, str):
+                raise _Unreadable("the line is not a CSV row")
             if len(cells) > len(header):
                 raise _Unreadable("the row has more cells than the header has columns")
             out.append(scorer.score(scorer.from_csv_row(dict(zip(header, cells, strict=False)))))
@@ -327,12 +422,18 @@ def _score_many(
 
 
 def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    """Tasks of `size` records, or fewer where they would hold more than BATCH_TASK_BYTES: with large records,
+    memory stays bounded by the tasks in flight, not by their count alone."""
     task: list[Record] = []
+    held = 0
     for record in records:
         task.append(record)
-        if len(task) >= size:
+        content = record[1]
+        held += len(content) if isinstance(content, str) else sum(map(len, content)) if isinstance(content, list) else 0
+        if len(task) >= size or held >= BATCH_TASK_BYTES:
             yield task
             task = []
+            held = 0
     if task:
         yield task
 
@@ -367,10 +468,10 @@ def run_batch(
             raise _csv_fault(fault) from None
         if first is None:
             return 0, 0
-        if first[1] is None:
+        if isinstance(first[1], Unreadable):
             from carecheck.core.errors import UsageError
 
-            raise UsageError("the CSV header is not UTF-8 text; save the file as UTF-8")
+            raise UsageError(f"{name}: the CSV header cannot be read: {first[1].reason}; save the file as UTF-8")
         header = [cell.strip() for cell in first[1]]
         _check_header(assessor, header, name)
         records = _guarded(rows)
@@ -404,7 +505,8 @@ def run_batch(
         for record in records:
             emit(_score_many(scorer, [record], input_format, header))
     else:
-        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output)) as pool:
+        pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output, os.getpid()))
+        try:
             in_flight: deque[Future[list[Scored]]] = deque()
             for task in _chunks(records, LINES_PER_TASK):
                 in_flight.append(pool.submit(_score_task, task, input_format, header))
@@ -412,9 +514,23 @@ def run_batch(
                     emit(in_flight.popleft().result())
             while in_flight:
                 emit(in_flight.popleft().result())
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
     sink.flush()
     progress.close()
     return scored, failed
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, rather than letting them finish the tasks in flight (an interrupted run ends at once)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public way to stop them: its own list
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(5)
 
 
 def _guarded(rows: Iterator[Row]) -> Iterator[Row]:
