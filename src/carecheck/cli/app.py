@@ -40,6 +40,7 @@ from carecheck.cli.options import (
     RulesOption,
     VersionOption,
 )
+from carecheck.core.safetext import json_escaped, literal
 from carecheck.output.formats import BatchInput, BatchOutput, ExportFormat, Format, ListFormat
 
 if TYPE_CHECKING:
@@ -59,6 +60,13 @@ app = typer.Typer(
 )
 
 _debug = False
+
+
+def _json(value: object) -> str:
+    """A command's JSON output: one line, UTF-8, with what could drive a terminal escaped (see `json_escaped`)."""
+    import json
+
+    return json_escaped(json.dumps(value, ensure_ascii=False)) + "\n"
 
 
 def _fail(code: int) -> NoReturn:
@@ -183,18 +191,16 @@ def records_list(
 ) -> None:
     """List intake records, newest first."""
     with _boundary():
-        import json
-
         from carecheck.store.records import open_records
 
         with open_records(db, create=False) as records:
             found = records.find(client)
         if fmt is ListFormat.JSON:
-            emit(json.dumps([row._asdict() for row in found], ensure_ascii=False) + "\n", None)
+            emit(_json([row._asdict() for row in found]), None)
         elif found:
             from carecheck.clinic.export import summary_lines
 
-            emit(summary_lines(found), None)
+            emit(literal(summary_lines(found)), None)
         else:
             say_error("no records" + (f" for client {client}" if client else ""))
 
@@ -240,14 +246,13 @@ def records_compare(
     """Compare two intakes of one client (a reassessment): levels and scores side by side, the earlier first,
     changes marked."""
     with _boundary():
-        import json
-
         from carecheck.clinic.export import comparison_text, stored_records
         from carecheck.clinic.record import compare_records
 
         changes = compare_records(*stored_records(db, first, second))
-        as_json = json.dumps([c._asdict() for c in changes], ensure_ascii=False) + "\n"
-        emit(as_json if fmt is ListFormat.JSON else comparison_text(changes), None)
+        emit(
+            _json([c._asdict() for c in changes]) if fmt is ListFormat.JSON else literal(comparison_text(changes)), None
+        )
 
 
 @records_app.command("delete")
@@ -312,8 +317,9 @@ def drafts(
                 delete_draft(draft)
             typer.echo(f"deleted {len(chosen)} draft(s)")
             return
-        for draft in list_drafts():
-            typer.echo(f"{draft.id}  saved {draft.saved_at}  {len(draft.answers)} answers  at {draft.position}")
+        for draft in list_drafts():  # a draft file is input like any other: its fields and name may hold escapes
+            line = f"{draft.id}  saved {draft.saved_at}  {len(draft.answers)} answers  at {draft.position}"
+            typer.echo(literal(line))
 
 
 @app.command()
@@ -327,7 +333,7 @@ def validate(
     with _boundary():
         from carecheck.authoring.validate import validate_files
 
-        faults = validate_files(paths or [], report=typer.echo)
+        faults = validate_files(paths or [], report=lambda line: typer.echo(literal(line)))
         if faults:
             _fail(EXIT_DEFINITION)
 
@@ -430,10 +436,10 @@ def run_cases(
 
         assessor = _assessor(questionnaire, rules)
         outcomes = [run_case(assessor, path) for path in cases]
-        for outcome in outcomes:
-            typer.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.name}  ({outcome.path})")
+        for outcome in outcomes:  # case names, paths and differences come from files: shown, never obeyed
+            typer.echo(literal(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.name}  ({outcome.path})"))
             for difference in outcome.differences:
-                typer.echo(f"      {difference}")
+                typer.echo(literal(f"      {difference}"))
         failed = sum(1 for outcome in outcomes if not outcome.passed)
         typer.echo(f"{len(outcomes) - failed} passed, {failed} failed")
         if failed:
@@ -450,14 +456,12 @@ def explain(
     """Show the whole trace: every rule, fired or not, each part of its condition with its value, and why the
     final level won."""
     with _boundary(fmt):
-        import json
-
         from carecheck.authoring.explain import explain_answers, report_dict, report_text
         from carecheck.load.loader import read_answers
 
         report = explain_answers(_assessor(questionnaire, rules), read_answers(answers))
-        text = json.dumps(report_dict(report), ensure_ascii=False) + "\n" if fmt is Format.JSON else report_text(report)
-        emit(text, None)
+        as_json = fmt is Format.JSON
+        emit(_json(report_dict(report)) if as_json else literal(report_text(report)), None)
 
 
 @app.command()
@@ -466,7 +470,7 @@ def template(questionnaire: QuestionnaireOption = None, rules: RulesOption = Non
     with _boundary():
         from carecheck.authoring.template import answer_template
 
-        emit(answer_template(_questionnaire_or_assessor(questionnaire, rules)), None)
+        emit(literal(answer_template(_questionnaire_or_assessor(questionnaire, rules))), None)
 
 
 @app.command()
@@ -494,13 +498,11 @@ def verify(
     """Check that a rule set is sound over many answer sets: invariants, monotonicity, completeness, dead and
     shadowed rules. Each violation comes with a minimal answer file that shows it."""
     with _boundary():
-        import json
-
         from carecheck.authoring.verify import report_dict, report_text, verify
 
         report = verify(_assessor(questionnaire, rules), samples=samples, seed=seed)
         as_json = fmt is Format.JSON
-        emit(json.dumps(report_dict(report), ensure_ascii=False) + "\n" if as_json else report_text(report), None)
+        emit(_json(report_dict(report)) if as_json else literal(report_text(report)), None)
         if not report.passed:  # dead and shadowed rules are reported, but only broken properties fail the run
             _fail(EXIT_SOME_FAILED)
 
