@@ -469,3 +469,10 @@ def test_workers_end_when_their_parent_is_killed(assessor: Assessor, tmp_path: P
     process.stdout.close()
     process.stderr.close()  # type: ignore[union-attr]
     process.stdin.close()  # type: ignore[union-attr]
+
+
+def test_a_record_with_a_5000_digit_number_gets_an_error_line_in_carecheck_words(assessor: Assessor) -> None:
+    lines, scored, failed = batch_in_process(assessor, '{"age": ' + "9" * 5000 + "}\n")
+    assert (scored, failed) == (1, 1)
+    message = json.loads(lines[0])["error"]["message"]
+    assert message == "line 1: a number of over 4,300 digits; no answer needs one"

@@ -101,8 +101,12 @@ class LineScorer:
             return record
         try:
             record = _DECODER.decode(line)
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             raise _Unreadable(f"not valid JSON: {error}") from None
+        except ValueError as error:  # Python's own limit on the digits of an integer
+            if "appears twice" in str(error):
+                raise _Unreadable(f"not valid JSON: {error}") from None
+            raise _Unreadable("a number of over 4,300 digits; no answer needs one") from None
         except RecursionError:
             raise _Unreadable("the record nests too deeply") from None
         if not isinstance(record, dict):

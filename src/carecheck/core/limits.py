@@ -27,3 +27,6 @@ BATCH_TASK_BYTES = 1024 * 1024
 
 MAX_SUGGESTED_KEYS = 20
 """Unknown keys that get a did-you-mean each; the rest are counted ("and N more unknown keys")."""
+
+MAX_CONDITION_DEPTH = 50
+"""Nesting of brackets, calls and `not` in one condition: the parser, the compiler and the generated code recurse."""
