@@ -262,3 +262,25 @@ def test_definitions_read_yaml_1_2_too(tmp_path: Path) -> None:
 def test_a_number_of_thousands_of_digits_is_refused_in_carecheck_words(text: str) -> None:
     with pytest.raises(AnswerFileError, match=r"a number of \d,\d{3} digits; carecheck reads numbers of at most 100"):
         answers_from_text(text, "a.yaml")
+
+
+def test_did_you_mean_is_capped_and_the_rest_counted() -> None:
+    from carecheck import load_assessor
+    from carecheck.core.errors import AnswersError
+    from carecheck.core.limits import MAX_SUGGESTED_KEYS
+
+    answers = {f"phq9_{n % 10}{n}": 1 for n in range(20_000)}
+    with pytest.raises(AnswersError) as caught:
+        load_assessor().assess(answers)
+    unknown = [p for p in caught.value.problems if "not an item" in p.message or "more unknown" in p.message]
+    assert len(unknown) == MAX_SUGGESTED_KEYS + 1
+    assert unknown[-1].message == f"and {20_000 - MAX_SUGGESTED_KEYS:,} more unknown keys"
+
+
+def test_unknown_keys_in_a_definition_are_capped_too(tmp_path: Path) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text("extends: level-of-care\nid: m\nversion: '1'\n" + "".join(f"k{n}: 1\n" for n in range(500)))
+    with pytest.raises(DefinitionError) as caught:
+        load_rules(rules)
+    assert caught.value.message.count(": unknown key") == 20
+    assert caught.value.message.endswith("and 480 more unknown keys")
