@@ -412,14 +412,16 @@ def _merge(base: _Document, child: _Document, base_file: str, kind: str) -> _Doc
     lines: dict[KeyPath, int] = {}
     files: dict[KeyPath, str] = {}
     keyed, mappings = _KEYED_LISTS[kind], _MERGED_MAPPINGS[kind]
+    # Each document's paths by every prefix they have: moving a part of a document then touches only that part's
+    # own paths, so merging stays linear in the documents' sizes (20,000 rules and more).
+    under = {id(doc): (_by_prefix(doc.lines), _by_prefix(doc.files)) for doc in (base, child)}
 
     def take(doc: _Document, source: KeyPath, target: KeyPath, file: str | None) -> None:
-        for key, line in doc.lines.items():
-            if key[: len(source)] == source:
-                lines[target + key[len(source) :]] = line
-        for key, origin in doc.files.items():
-            if key[: len(source)] == source:
-                files[target + key[len(source) :]] = origin
+        line_keys, file_keys = under[id(doc)]
+        for key in line_keys.get(source, ()):
+            lines[target + key[len(source) :]] = doc.lines[key]
+        for key in file_keys.get(source, ()):
+            files[target + key[len(source) :]] = doc.files[key]
         if file is not None:
             files[target] = file
 
@@ -451,6 +453,14 @@ def _merge(base: _Document, child: _Document, base_file: str, kind: str) -> _Doc
     lines.setdefault((), child.lines.get((), 1))
     raw["extends"] = child.raw["extends"]  # kept, so that the loaded definition says what it builds on
     return _Document(raw, lines, files, [], [])
+
+
+def _by_prefix(table: dict[KeyPath, Any]) -> dict[KeyPath, list[KeyPath]]:
+    index: dict[KeyPath, list[KeyPath]] = {}
+    for key in table:
+        for length in range(len(key) + 1):
+            index.setdefault(key[:length], []).append(key)
+    return index
 
 
 def _merge_entries(base: list[Any], child: list[Any]) -> tuple[list[Any], list[tuple[bool, int]]]:
