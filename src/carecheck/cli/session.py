@@ -83,17 +83,23 @@ class Gatherer:
 
     def save(self, stop: Stopped) -> None:
         from carecheck.store.drafts import save_draft
+        from carecheck.store.files import WriteError
 
         # Paths are kept absolute, so that --resume from another folder uses the same definitions.
         questionnaire, rules = (_absolute(name) for name in self.definitions)
-        self.draft = save_draft(
-            stop.answers,
-            stop.position,
-            questionnaire,
-            rules,
-            draft_id=self.draft.id if self.draft else None,
-            client=self.client,
-        )
+        try:
+            self.draft = save_draft(
+                stop.answers,
+                stop.position,
+                questionnaire,
+                rules,
+                draft_id=self.draft.id if self.draft else None,
+                client=self.client,
+            )
+        except WriteError as fault:  # a full disk, say: the person must know that nothing was kept
+            self.terminal.say(f"Your answers could not be kept: {fault.message}")
+            self.terminal.say("Nothing was saved; free some space (or fix the folder) before you start again.")
+            raise Interrupted("") from None
         self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
         self.terminal.say(f"To carry on later, run: {resume_command(self.client)}")
         raise Interrupted(str(self.draft.path))
