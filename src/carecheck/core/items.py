@@ -168,7 +168,13 @@ class IntegerKind(ItemKind):
         return NormalForm("int", item.min, item.max)
 
     def json_schema(self, item: IntegerItem) -> dict[str, Any]:
-        return {"type": "integer", "minimum": item.min, "maximum": item.max}
+        # The tool takes a number written as text too ("3", as CSV cells and typed answers are): so does the schema,
+        # with a pattern of exactly the numbers in range where there are few enough to list.
+        number = {"type": "integer", "minimum": item.min, "maximum": item.max}
+        if item.min < 0 or item.max - item.min > 1000:
+            return {"anyOf": [number, {"type": "string", "pattern": r"^\s*-?[0-9]+\s*$"}]}
+        listed = "|".join(str(value) for value in range(item.max, item.min - 1, -1))
+        return {"anyOf": [number, {"type": "string", "pattern": rf"^\s*0*(?:{listed})\s*$"}]}
 
     def sample(self, item: IntegerItem, rng: random.Random) -> int:
         return rng.randint(item.min, item.max)
@@ -272,7 +278,13 @@ class ChoiceKind(ItemKind):
         return NormalForm(type_name, allowed=frozenset(c.value for c in item.choices))
 
     def json_schema(self, item: ChoiceItem) -> dict[str, Any]:
-        return {"enum": [choice.value for choice in item.choices]}
+        values = [choice.value for choice in item.choices]
+        numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
+        if not numbers:
+            return {"enum": values}
+        # Numbered choices are taken as text too ("3", as CSV cells and typed answers are), as the tool does.
+        listed = "|".join(str(number) for number in sorted(numbers, reverse=True))
+        return {"anyOf": [{"enum": values}, {"type": "string", "pattern": rf"^\s*0*(?:{listed})\s*$"}]}
 
     def choices(self, item: ChoiceItem) -> tuple[Choice, ...]:
         return tuple(item.choices)
@@ -333,6 +345,8 @@ class MultiChoiceKind(ItemKind):
                 if name is None:
                     hint = suggest(entry, list(order)) if isinstance(entry, str) else ""
                     raise ValueError(f"must be {domain}; {shown_briefly(entry)} is not one of them{hint}")
+                if name in chosen:  # as the JSON Schema says (uniqueItems): a list that repeats itself is a slip
+                    raise ValueError(f"names {name!r} twice; name each choice once")
                 chosen.add(name)
             return tuple(sorted(chosen, key=order.__getitem__))
 
@@ -343,7 +357,8 @@ class MultiChoiceKind(ItemKind):
 
     def json_schema(self, item: MultiChoiceItem) -> dict[str, Any]:
         values = [choice.value for choice in item.choices]
-        return {"type": "array", "items": {"enum": values}, "uniqueItems": True}
+        # As the tool reads them: one choice alone stands for a list of it.
+        return {"anyOf": [{"type": "array", "items": {"enum": values}, "uniqueItems": True}, {"enum": values}]}
 
     def choices(self, item: MultiChoiceItem) -> tuple[Choice, ...]:
         return tuple(item.choices)
