@@ -137,11 +137,12 @@ def test_parse_gives_a_tree_not_code() -> None:
 @pytest.mark.parametrize(
     "text",
     ["(" * 400 + "age > 1" + ")" * 400, "not " * 2000 + "age > 1", "any(" * 400 + "x" + ")" * 400, "[" * 400],
+    ids=["brackets", "nots", "calls", "lists"],
 )
 def test_a_condition_nested_hundreds_deep_is_refused_with_a_column(text: str) -> None:
-    with pytest.raises(ConditionError, match="nests deeper than 50 levels") as caught:
+    with pytest.raises(ConditionError, match=r"nests too deeply \(at most 100 brackets, or 400 `not`s") as caught:
         parse(text)
-    assert caught.value.column <= 4 * 51  # where the 51st level opens: the fault is named where it starts
+    assert caught.value.column <= 4 * 401  # where the level past the limit opens: the fault is named where it starts
 
 
 def test_a_number_of_thousands_of_digits_in_a_condition_is_refused() -> None:
@@ -162,3 +163,12 @@ def test_deep_conditions_and_huge_numbers_in_rule_files_exit_3(tmp_path: Path) -
     derived.write_text(source.read_text().replace("        value: 3\n", "        value: " + "9" * 5000 + "\n", 1))
     process = run_carecheck("validate", str(derived), expect_exit=3)
     assert "a number of 5,000 digits" in process.stdout
+
+
+def test_conditions_just_inside_the_nesting_limit_compile() -> None:
+    for text in (
+        "(" * 99 + "age > 1" + ")" * 99,
+        "not " * 396 + "age > 1",
+        "(" * 49 + "not " * 199 + "age > 1" + ")" * 49,
+    ):
+        assert parse(text).op in ("not", ">")

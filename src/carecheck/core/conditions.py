@@ -129,12 +129,16 @@ class _Parser:
         self.pos = 0
         self.depth = 0
 
-    def deeper(self, column: int) -> None:
-        """One level more of brackets, calls or `not`: a bounded parse, compile and generated code however the
-        condition is written."""
-        self.depth += 1
+    def deeper(self, column: int, weight: int) -> None:
+        """One level more of brackets, lists, calls (`weight` 4: each takes several steps of the parser) or `not`
+        (1): a bounded parse, compile and generated code however the condition is written."""
+        self.depth += weight
         if self.depth > MAX_CONDITION_DEPTH:
-            raise ConditionError(f"the condition nests deeper than {MAX_CONDITION_DEPTH} levels; simplify it", column)
+            raise ConditionError(
+                f"the condition nests too deeply (at most {MAX_CONDITION_DEPTH // 4} brackets, or "
+                f"{MAX_CONDITION_DEPTH} `not`s, one inside another); simplify it",
+                column,
+            )
 
     def peek(self) -> _Token:
         return self.tokens[self.pos]
@@ -173,7 +177,7 @@ class _Parser:
     def not_expr(self) -> Node:
         if self.peek().kind == "not":
             token = self.take()
-            self.deeper(token.column)
+            self.deeper(token.column, 1)
             node = Node("not", token.column, args=(self.not_expr(),))
             self.depth -= 1
             return node
@@ -196,9 +200,9 @@ class _Parser:
         return Node(op, token.column, args=(left, right))
 
     def operand(self) -> Node:
-        self.deeper(self.peek().column)
+        self.deeper(self.peek().column, 4)
         node = self._operand()
-        self.depth -= 1
+        self.depth -= 4
         return node
 
     def _operand(self) -> Node:

@@ -340,13 +340,15 @@ class MultiChoiceKind(ItemKind):
             if not isinstance(values, list):
                 raise _refuse(domain, value)
             chosen: set[str] = set()
+            written: set[str] = set()
             for entry in values:
                 name = lowered.get(entry.strip().lower()) if isinstance(entry, str) else None
                 if name is None:
                     hint = suggest(entry, list(order)) if isinstance(entry, str) else ""
                     raise ValueError(f"must be {domain}; {shown_briefly(entry)} is not one of them{hint}")
-                if name in chosen:  # as the JSON Schema says (uniqueItems): a list that repeats itself is a slip
+                if entry in written:  # as the JSON Schema says (uniqueItems): the same entry twice is a slip
                     raise ValueError(f"names {name!r} twice; name each choice once")
+                written.add(entry)
                 chosen.add(name)
             return tuple(sorted(chosen, key=order.__getitem__))
 

@@ -28,5 +28,6 @@ BATCH_TASK_BYTES = 1024 * 1024
 MAX_SUGGESTED_KEYS = 20
 """Unknown keys that get a did-you-mean each; the rest are counted ("and N more unknown keys")."""
 
-MAX_CONDITION_DEPTH = 50
-"""Nesting of brackets, calls and `not` in one condition: the parser, the compiler and the generated code recurse."""
+MAX_CONDITION_DEPTH = 400
+"""Nesting in one condition, where a bracket, a list or a call counts 4 and a `not` 1 (100 brackets, or 400 `not`s):
+the parser, the compiler and the generated code recurse, and each bracket takes the parser several steps."""
