@@ -535,6 +535,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         worker.terminate()
     for worker in workers:
         worker.join(5)
+    # Let the executor's own thread see its workers gone and end now: left to the interpreter's exit, it would race
+    # the closing of its wake-up pipe and print a traceback.
+    pool.shutdown(wait=True)
 
 
 def _guarded(rows: Iterator[Row]) -> Iterator[Row]:
