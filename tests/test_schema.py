@@ -221,6 +221,7 @@ WRITTEN_FORMS = [
     *["010", "on", "off", "yes", "no", "'yes'", "Yes", "y", "true", "True", "TRUE", "'true'", "1:05", "1_0", "0x1F"],
     *["0o7", "3", "'3'", "'2'", "' 2 '", "3.0", "2.0", "1.5", "-1", "1e3", ".inf", "''", "[]", "'alcohol'"],
     *["[alcohol]", "[alcohol, alcohol]", "[alcohol, wine]", "stable", "'none'", "{a: 1}", "[[1]]", "'0 '"],
+    *["Stable", "' STABLE '", "[Alcohol]", "'Alcohol'", "[alcohol, Alcohol]", "'stable-ish'", "'3 3'", "'03'"],
 ]
 
 

@@ -7,6 +7,7 @@ A new kind of item is one more class here, and one more entry in `KINDS`; nothin
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
@@ -278,13 +279,7 @@ class ChoiceKind(ItemKind):
         return NormalForm(type_name, allowed=frozenset(c.value for c in item.choices))
 
     def json_schema(self, item: ChoiceItem) -> dict[str, Any]:
-        values = [choice.value for choice in item.choices]
-        numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
-        if not numbers:
-            return {"enum": values}
-        # Numbered choices are taken as text too ("3", as CSV cells and typed answers are), as the tool does.
-        listed = "|".join(str(number) for number in sorted(numbers, reverse=True))
-        return {"anyOf": [{"enum": values}, {"type": "string", "pattern": rf"^\s*0*(?:{listed})\s*$"}]}
+        return _choice_schema([choice.value for choice in item.choices])
 
     def choices(self, item: ChoiceItem) -> tuple[Choice, ...]:
         return tuple(item.choices)
@@ -324,6 +319,22 @@ class ChoiceKind(ItemKind):
         return next((c.label for c in item.choices if c.value == value), str(value))
 
 
+def _choice_schema(values: list[Any]) -> dict[str, Any]:
+    """A choice as the tool reads it: its value, or as text in any letter case with spaces around ("Stable ");
+    a numbered choice as text too ("3", as CSV cells and typed answers are)."""
+    numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
+    words = [value for value in values if isinstance(value, str)]
+    forms = [str(number) for number in sorted(numbers, reverse=True)]
+    forms += [
+        "".join(f"[{c.lower()}{c.upper()}]" if c.lower() != c.upper() else re.escape(c) for c in w) for w in words
+    ]
+    if not forms:
+        return {"enum": values}
+    leading_zeros = "0*" if numbers else ""
+    pattern = rf"^\s*{leading_zeros}(?:{'|'.join(forms)})\s*$"
+    return {"anyOf": [{"enum": values}, {"type": "string", "pattern": pattern}]}
+
+
 class MultiChoiceKind(ItemKind):
     takes_list = True
 
@@ -358,9 +369,9 @@ class MultiChoiceKind(ItemKind):
         return NameInfo(Kind.LIST, frozenset(c.value for c in item.choices), (item.id,))
 
     def json_schema(self, item: MultiChoiceItem) -> dict[str, Any]:
-        values = [choice.value for choice in item.choices]
+        one = _choice_schema([choice.value for choice in item.choices])
         # As the tool reads them: one choice alone stands for a list of it.
-        return {"anyOf": [{"type": "array", "items": {"enum": values}, "uniqueItems": True}, {"enum": values}]}
+        return {"anyOf": [{"type": "array", "items": one, "uniqueItems": True}, one]}
 
     def choices(self, item: MultiChoiceItem) -> tuple[Choice, ...]:
         return tuple(item.choices)
