@@ -304,3 +304,195 @@ def test_on_a_terminal_progress_shows_records_rate_elapsed_and_for_a_file_percen
     assert re.search(r"100% \d+:\d\d:\d\d", shown), shown
     piped = run_carecheck("batch", str(answers), "--output", str(results), expect_exit=0)
     assert piped.stderr == ""  # not a terminal: nothing drawn
+
+
+# --- CSV safety ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_repeated_csv_column_is_an_error_naming_the_file_and_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text("id,asq_5,asq_5\nr1,true,false\n")
+    process = run_carecheck("batch", str(path), "--input-format", "csv", expect_exit=2)
+    assert process.stdout == ""
+    assert f"{path}: the CSV header names the column 'asq_5' twice (columns 2 and 3)" in process.stderr
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tx"])
+def test_csv_cells_a_spreadsheet_would_run_get_a_leading_quote(assessor: Assessor, cell: str) -> None:
+    lines, _, _ = batch_in_process(
+        assessor, json.dumps({**baseline_answers(), "id": cell}) + "\n", output=OutputFormat.CSV
+    )
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    assert rows[1][0] == "'" + cell
+    assert len(rows) == 2
+
+
+def test_a_carriage_return_in_a_csv_cell_is_quoted_and_keeps_the_row_whole(assessor: Assessor) -> None:
+    sink = io.StringIO()
+    with tempfile.TemporaryFile() as stream:
+        stream.write((json.dumps({**baseline_answers(), "id": "a\rb"}) + "\n").encode())
+        stream.seek(0)
+        run_batch(assessor, stream, sink, output=OutputFormat.CSV)
+    assert '"a\rb",' in sink.getvalue()
+    rows = list(csv.reader(io.StringIO(sink.getvalue(), newline="")))
+    assert [row[0] for row in rows] == ["id", "a\rb"]
+
+
+def test_an_escape_sequence_in_a_csv_cell_is_shown_not_sent(assessor: Assessor) -> None:
+    lines, _, _ = batch_in_process(
+        assessor, json.dumps({**baseline_answers(), "id": "\x1b]0;owned\x07\u202e"}) + "\n", output=OutputFormat.CSV
+    )
+    assert "\x1b" not in "".join(lines)
+    assert "\\x1b]0;owned\\x07\\u202e" in lines[1]
+
+
+# --- limits: long lines, endless input, memory with --jobs ---------------------------------------------------------
+
+
+def test_a_record_over_the_line_limit_gets_an_error_line_and_the_run_goes_on(assessor: Assessor) -> None:
+    from carecheck.core.limits import MAX_RECORD_BYTES
+
+    good = json.dumps(baseline_answers())
+    text = f'{good}\n{{"id": "{"x" * (MAX_RECORD_BYTES + 10)}"}}\n{good}\n'
+    lines, scored, failed = batch_in_process(assessor, text)
+    assert (scored, failed) == (3, 1)
+    assert json.loads(lines[1])["error"]["message"].startswith("line 2: the record is longer than 1,048,576 bytes")
+    assert json.loads(lines[2])["level"] == "outpatient"
+
+
+def test_a_csv_cell_over_128_kb_is_read_and_a_row_over_the_limit_is_an_error_line(assessor: Assessor) -> None:
+    from carecheck.core.limits import MAX_RECORD_BYTES
+
+    answers = baseline_answers()
+    header = ",".join(["id", *answers])
+    row = ",".join(
+        (";".join(value) or "[]") if isinstance(value, list) else str(value).lower() for value in answers.values()
+    )
+    text = f"{header}\n{'a' * 200_000},{row}\n{'b' * (MAX_RECORD_BYTES + 1)},{row}\nlast,{row}\n"
+    lines, scored, failed = batch_in_process(assessor, text, input_format=InputFormat.CSV)
+    assert (scored, failed) == (3, 1)
+    assert json.loads(lines[0])["id"] == "a" * 200_000
+    assert "line 3: the record is longer than" in json.loads(lines[1])["error"]["message"]
+    assert json.loads(lines[2])["id"] == "last"
+
+
+def test_one_line_of_40_mb_is_read_in_linear_time() -> None:
+    import time
+
+    from carecheck.cli.batch import read_lines
+
+    with tempfile.TemporaryFile() as stream:
+        stream.write(b"a" * 40_000_000 + b"\n{}\n")
+        stream.seek(0)
+        started = time.perf_counter()
+        lines = list(read_lines(stream, lambda: None))
+        took = time.perf_counter() - started
+    assert [number for number, _ in lines] == [1, 2]
+    assert took < 4, f"{took:.1f} s"
+
+
+@pytest.mark.slow
+def test_batch_of_dev_zero_ends_with_an_error() -> None:
+    process = run_carecheck("batch", "/dev/zero", timeout=30, expect_exit=2)
+    assert "NUL byte (line 1)" in process.stderr
+
+
+def test_tasks_for_workers_are_bounded_in_bytes_as_well_as_records() -> None:
+    from carecheck.cli.batch import _chunks
+    from carecheck.core.limits import BATCH_TASK_BYTES
+
+    big = [(n, "x" * 400_000) for n in range(20)]
+    tasks = list(_chunks(iter(big), 256))  # type: ignore[arg-type]
+    assert sum(map(len, tasks)) == 20
+    assert all(sum(len(line) for _, line in task) <= BATCH_TASK_BYTES + 400_000 for task in tasks)
+    assert max(map(len, tasks)) == 3
+
+
+# --- ending a run: signals, and workers that end with their parent ------------------------------------------------
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _start_a_batch_with_workers(assessor: Assessor, tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    import time
+
+    command = [sys.executable, *CARECHECK, "batch", "-", "--jobs", "2", *args]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write("".join(json.dumps(a) + "\n" for a in records(assessor, 600)).encode())
+    process.stdin.flush()  # and kept open: the run waits for more
+    deadline = time.monotonic() + 60
+    while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)
+    return process
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="looks for worker processes in /proc (Linux)")
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_a_signal_ends_the_batch_removing_its_partial_output_and_its_workers(
+    assessor: Assessor, tmp_path: Path, signal_name: str, code: int
+) -> None:
+    import signal
+
+    output = tmp_path / "out" / "results.jsonl"
+    output.parent.mkdir()
+    process = _start_a_batch_with_workers(assessor, tmp_path, "--output", str(output))
+    workers = _children(process.pid)
+    assert len(workers) >= 2
+    assert list(output.parent.iterdir()) != []  # the partial output is there while the run goes on
+    process.send_signal(getattr(signal, signal_name))
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == code, stderr
+    assert b"Traceback" not in stderr
+    assert list(output.parent.iterdir()) == []
+    assert not any(_alive(worker) for worker in workers)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="looks for worker processes in /proc (Linux)")
+def test_workers_end_when_their_parent_is_killed(assessor: Assessor, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    process = _start_a_batch_with_workers(assessor, tmp_path)
+    workers = _children(process.pid)
+    assert len(workers) >= 2
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    deadline = time.monotonic() + 10
+    while any(_alive(worker) for worker in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(worker) for worker in workers)
+    assert process.stdout is not None
+    process.stdout.read()  # would hang while a worker held the pipe open
+    process.stdout.close()
+    process.stderr.close()  # type: ignore[union-attr]
+    process.stdin.close()  # type: ignore[union-attr]
+
+
+def test_a_record_with_a_5000_digit_number_gets_an_error_line_in_carecheck_words(assessor: Assessor) -> None:
+    lines, scored, failed = batch_in_process(assessor, '{"age": ' + "9" * 5000 + "}\n")
+    assert (scored, failed) == (1, 1)
+    message = json.loads(lines[0])["error"]["message"]
+    assert message == "line 1: a number of over 4,300 digits; no answer needs one"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from carecheck.core.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition, parse
+from carecheck.load.loader import builtin_folder
+from conftest import run_carecheck
 
 SCOPE = Scope(
     {
@@ -128,3 +132,43 @@ def test_parse_gives_a_tree_not_code() -> None:
     tree = parse("not (age >= 18)")
     assert tree.op == "not"
     assert tree.args[0].op == ">="
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(" * 400 + "age > 1" + ")" * 400, "not " * 2000 + "age > 1", "any(" * 400 + "x" + ")" * 400, "[" * 400],
+    ids=["brackets", "nots", "calls", "lists"],
+)
+def test_a_condition_nested_hundreds_deep_is_refused_with_a_column(text: str) -> None:
+    with pytest.raises(ConditionError, match=r"nests too deeply \(at most 100 brackets, or 400 `not`s") as caught:
+        parse(text)
+    assert caught.value.column <= 4 * 401  # where the level past the limit opens: the fault is named where it starts
+
+
+def test_a_number_of_thousands_of_digits_in_a_condition_is_refused() -> None:
+    with pytest.raises(ConditionError, match="a number of 1,500 digits"):
+        parse("age > " + "9" * 1500)
+
+
+@pytest.mark.slow
+def test_deep_conditions_and_huge_numbers_in_rule_files_exit_3(tmp_path: Path) -> None:
+    for name, condition in (("deep", "(" * 400 + "age > 1" + ")" * 400), ("big", "age > " + "9" * 1500)):
+        rules = tmp_path / f"{name}.yaml"
+        rule = {"id": "r", "when": condition, "level": "iop", "reason": "x", "criteria": ["inpatient-when-needed"]}
+        rules.write_text(f"extends: level-of-care\nid: m\nversion: '1'\nplacement: [{json.dumps(rule)}]\n")
+        process = run_carecheck("validate", str(rules), expect_exit=3)
+        assert "something went wrong" not in process.stderr + process.stdout
+    derived = tmp_path / "derived.yaml"
+    source = builtin_folder("rules") / "level-of-care.yaml"
+    derived.write_text(source.read_text().replace("        value: 3\n", "        value: " + "9" * 5000 + "\n", 1))
+    process = run_carecheck("validate", str(derived), expect_exit=3)
+    assert "a number of 5,000 digits" in process.stdout
+
+
+def test_conditions_just_inside_the_nesting_limit_compile() -> None:
+    for text in (
+        "(" * 99 + "age > 1" + ")" * 99,
+        "not " * 396 + "age > 1",
+        "(" * 49 + "not " * 199 + "age > 1" + ")" * 49,
+    ):
+        assert parse(text).op in ("not", ">")

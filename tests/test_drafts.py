@@ -156,3 +156,38 @@ def test_a_draft_named_without_resume_is_resumed(data_home: Path) -> None:
     child.close()
     assert child.exitstatus == 130
     assert [p.stem for p in (data_home / "carecheck" / "drafts").glob("*.json")] == ["named-draft"]
+
+
+def test_two_results_saved_in_the_same_second_get_names_of_their_own(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from carecheck.cli.flows import saved_result_path
+
+    now = datetime(2026, 11, 30, 9, 15, 0)
+    first, second = saved_result_path(tmp_path, now, "md"), saved_result_path(tmp_path, now, "md")
+    assert first != second
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result-20261130-091500-2.md", "result-20261130-091500.md"]
+    assert stat.S_IMODE(second.stat().st_mode) == 0o600
+
+
+def test_ctrl_c_on_a_full_disk_says_the_answers_could_not_be_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    from carecheck import load_assessor
+    from carecheck.cli.interview import Stopped
+    from carecheck.cli.session import Gatherer, Interrupted
+
+    said: list[str] = []
+
+    class Screen:
+        def say(self, text: str) -> None:
+            said.append(text)
+
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    gatherer = Gatherer(load_assessor(), Screen(), True, (None, None))  # type: ignore[arg-type]
+    with pytest.raises(Interrupted):
+        gatherer.save(Stopped({"age": 30}, "substances"))
+    assert said[0].startswith("Your answers could not be kept:")
+    assert "No space left on device" in said[0]
+    assert list_drafts() == []

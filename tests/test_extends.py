@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -209,3 +210,41 @@ def test_programs_merge_by_id_inside_suggestions(tmp_path: Path) -> None:
     assert next(p for p in rules.suggestions.programs if p.id == "adolescent").when == "age < 21"
     assert rules.suggestions.when == base.suggestions.when
     assert rules.suggestions.modalities == base.suggestions.modalities
+
+
+def _rule_documents(count: int) -> tuple[Any, Any]:
+    from carecheck.load.loader import _Document
+
+    def document(rules: list[dict[str, str]]) -> _Document:
+        lines: dict[tuple[Any, ...], int] = {(): 1, ("placement",): 1}
+        for index, rule in enumerate(rules):
+            for key in rule:
+                lines[("placement", index, key)] = index + 2
+        return _Document({"placement": rules, "extends": "x"}, lines, {}, [], [])
+
+    rules = [{"id": f"r{n}", "when": "age > 1", "level": "iop", "reason": "x"} for n in range(count)]
+    return document(rules), document(rules[::2])
+
+
+@pytest.mark.slow
+def test_extends_merges_in_linear_time() -> None:
+    import gc
+    import time
+
+    from carecheck.load.loader import _merge
+
+    def seconds(count: int) -> float:
+        base, child = _rule_documents(count)
+        best = float("inf")
+        gc.disable()  # a collection landing in one run would look like work the merge did
+        try:
+            for _ in range(5):
+                started = time.process_time()
+                _merge(base, child, "base.yaml", "rules")
+                best = min(best, time.process_time() - started)
+        finally:
+            gc.enable()
+        return best
+
+    small, large = seconds(1_000), seconds(8_000)
+    assert large < small * 8 * 3, f"8 times the rules took {large / small:.0f} times as long"  # quadratic: 64

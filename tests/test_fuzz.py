@@ -188,3 +188,73 @@ def test_the_command_line_never_shows_a_traceback(stdin: bytes) -> None:
     assert process.returncode in (0, 2)
     assert b"Traceback" not in process.stderr
     assert b"\x1b" not in process.stderr
+
+
+# --- the command line over random files: the contract's exit codes, never "something went wrong" ------------------
+
+_VALID = {
+    "answers": json.dumps(baseline_answers()).encode(),
+    "csv": (
+        "id,"
+        + ",".join(k for k, v in baseline_answers().items() if not isinstance(v, list))
+        + "\nr1,"
+        + ",".join(str(v).lower() for v in baseline_answers().values() if not isinstance(v, list))
+        + "\n"
+    ).encode(),
+    "rules": b"extends: level-of-care\nid: mine\nversion: '1'\nplacement:\n  - id: r\n    when: age > 90\n"
+    b"    level: iop\n    reason: x\n    criteria: [inpatient-when-needed]\n",
+}
+
+
+def _mutated(kind: str) -> st.SearchStrategy[bytes]:
+    original = _VALID[kind]
+    return st.tuples(st.integers(0, len(original)), st.integers(0, 20), st.binary(max_size=20)).map(
+        lambda cut: original[: cut[0]] + cut[2] + original[cut[0] + cut[1] :]
+    )
+
+
+def _run_in_process(*args: str) -> tuple[int, str]:
+    """The command as a person runs it, in this process (a process per example would take hours): exit code and
+    everything written to stderr."""
+    import io
+    import sys
+
+    from carecheck.cli.app import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    argv, stdin = sys.argv, sys.stdin
+    sys.argv, sys.stdin = ["carecheck", *args], io.TextIOWrapper(io.BytesIO(b""))
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                main()
+                code = 0
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 0
+    finally:
+        sys.argv, sys.stdin = argv, stdin
+    return code, stderr.getvalue()
+
+
+CLI_EXITS = {"answers": (0, 2), "csv": (0, 1, 2), "rules": (0, 3)}
+
+
+@pytest.mark.slow
+@settings(FUZZ, max_examples=max(30, EXAMPLES // 3))
+@given(data=st.data())
+def test_random_files_give_the_contracts_exit_codes_never_an_internal_error(
+    data: st.DataObject, tmp_path_factory: Any
+) -> None:
+    kind = data.draw(st.sampled_from(sorted(CLI_EXITS)))
+    content = data.draw(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode), _mutated(kind)))
+    path = tmp_path_factory.mktemp("fuzz") / ("file.csv" if kind == "csv" else "file.yaml")
+    path.write_bytes(content)
+    if kind == "answers":
+        code, stderr = _run_in_process("assess", "--answers", str(path), "--format", "json")
+    elif kind == "csv":
+        code, stderr = _run_in_process("batch", str(path), "--input-format", "csv")
+    else:
+        code, stderr = _run_in_process("validate", str(path))
+    assert code in CLI_EXITS[kind], stderr
+    assert "something went wrong" not in stderr
+    assert "Traceback" not in stderr

@@ -205,3 +205,82 @@ def test_yaml_tags_that_would_run_code_are_refused() -> None:
 def test_deep_json_nesting_is_refused() -> None:
     with pytest.raises(AnswerFileError, match="nests deeper than 64 levels"):
         answers_from_text('{"age": ' + "[" * 100 + "]" * 100 + "}", "deep.json")
+
+
+# --- YAML 1.2: an answer means one thing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("use_days: 010", 10),  # YAML 1.1 read 8 (octal); editors and the JSON Schema read 10
+        ("asq_1: on", "on"),  # 1.1 read true
+        ("asq_1: off", "off"),
+        ("asq_1: yes", "yes"),  # text, which the yes/no coercer accepts as the contract says
+        ("age: 1:05", "1:05"),  # 1.1 read 65 (base 60)
+        ("hours_available: 1_0", "1_0"),  # 1.1 read 10
+        ("age: 0o17", 15),
+        ("age: 0x1F", 31),
+        ("seen: 2026-01-01", "2026-01-01"),  # 1.1 read a date
+        ("flag: True", True),
+        ("flag: FALSE", False),
+        ("gone: ~", None),
+        ("ratio: 1e3", 1000.0),
+    ],
+)
+def test_yaml_is_read_as_yaml_1_2_core_schema(text: str, value: object) -> None:
+    assert list(answers_from_text(text, "a.yaml").values()) == [value]
+
+
+def test_on_for_a_yes_no_item_is_refused_with_the_usual_message() -> None:
+    from carecheck import load_assessor
+    from carecheck.core.errors import AnswersError
+    from conftest import baseline_answers
+
+    text = "".join(f"{key}: {value}\n" for key, value in baseline_answers().items() if key != "asq_1")
+    answers = answers_from_text(text + "asq_1: on\n", "a.yaml")
+    with pytest.raises(AnswersError) as caught:
+        load_assessor().assess(answers)
+    assert [problem.item for problem in caught.value.problems] == ["asq_1"]
+    assert "'on'" in caught.value.problems[0].message
+    assert not load_assessor().assess(answers_from_text(text + "asq_1: no\n", "a.yaml")).urgent
+
+
+def test_definitions_read_yaml_1_2_too(tmp_path: Path) -> None:
+    assert parse_yaml("version: 010\nno: on\n")[0] == {"version": 10, "no": "on"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "age: " + "9" * 5000,
+        '{"age": ' + "9" * 5000 + "}",
+        "id: 0x" + "f" * 4000,
+        "age: -" + "1" * 5000,
+    ],
+)
+def test_a_number_of_thousands_of_digits_is_refused_in_carecheck_words(text: str) -> None:
+    with pytest.raises(AnswerFileError, match=r"a number of \d,\d{3} digits; carecheck reads numbers of at most 100"):
+        answers_from_text(text, "a.yaml")
+
+
+def test_did_you_mean_is_capped_and_the_rest_counted() -> None:
+    from carecheck import load_assessor
+    from carecheck.core.errors import AnswersError
+    from carecheck.core.limits import MAX_SUGGESTED_KEYS
+
+    answers = {f"phq9_{n % 10}{n}": 1 for n in range(20_000)}
+    with pytest.raises(AnswersError) as caught:
+        load_assessor().assess(answers)
+    unknown = [p for p in caught.value.problems if "not an item" in p.message or "more unknown" in p.message]
+    assert len(unknown) == MAX_SUGGESTED_KEYS + 1
+    assert unknown[-1].message == f"and {20_000 - MAX_SUGGESTED_KEYS:,} more unknown keys"
+
+
+def test_unknown_keys_in_a_definition_are_capped_too(tmp_path: Path) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text("extends: level-of-care\nid: m\nversion: '1'\n" + "".join(f"k{n}: 1\n" for n in range(500)))
+    with pytest.raises(DefinitionError) as caught:
+        load_rules(rules)
+    assert caught.value.message.count(": unknown key") == 20
+    assert caught.value.message.endswith("and 480 more unknown keys")

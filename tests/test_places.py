@@ -36,7 +36,10 @@ def test_on_macos_data_and_cache_go_to_the_library_folders(home: Path) -> None:
 
 def test_a_data_folder_an_earlier_carecheck_made_is_kept_and_read_in_place(home: Path) -> None:
     old = home / ".local" / "share" / "carecheck"
-    (old / "drafts").mkdir(parents=True)
+    old.mkdir(parents=True)
+    for folder in (old, old / "drafts"):  # private, as carecheck makes its folders
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
     draft = save_draft({"age": 40}, "substances", None, None)
     assert draft.path.parent == old / "drafts"
     assert default_path() == old / "records.sqlite3"

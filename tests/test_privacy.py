@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from carecheck.load.loader import builtin_folder
 from conftest import baseline_answers, run_carecheck, with_alcohol
 
 # Runs carecheck with an audit hook that stops the process at the first attempt to open or use a socket.
@@ -79,3 +80,99 @@ def test_escape_sequences_in_messages_never_reach_the_terminal_raw(tmp_path: Pat
     assert "\x1b" not in process.stderr
     assert "\x07" not in process.stderr
     assert "\\x1b]0;owned\\x07: is not an item" in process.stderr
+
+
+# --- every command shows strings from files, answers and the database literally ----------------------------------
+
+ESCAPE = "\x1b]0;owned\x07\x1b[2J"
+
+
+def _shown_not_sent(output: str) -> None:
+    assert "\x1b" not in output
+    assert "\x07" not in output
+    assert "\\x1b]0;owned\\x07" in output
+
+
+@pytest.mark.slow
+def test_carecheck_test_shows_a_case_name_literally(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(json.dumps({"name": ESCAPE, "answers": baseline_answers(), "expect": {"level": "outpatient"}}))
+    _shown_not_sent(run_carecheck("test", str(case), expect_exit=0).stdout)
+
+
+@pytest.mark.slow
+def test_validate_shows_a_version_and_condition_text_literally(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(f"extends: level-of-care\nid: mine\nversion: {json.dumps(ESCAPE)}\n")
+    _shown_not_sent(run_carecheck("validate", str(good), expect_exit=0).stdout)
+    bad = tmp_path / "bad.yaml"
+    rule = {"id": "r", "when": f"age > {ESCAPE}", "level": "iop", "reason": "x", "criteria": ["inpatient-when-needed"]}
+    bad.write_text(f"extends: level-of-care\nid: mine\nversion: '1'\nplacement: [{json.dumps(rule)}]\n")
+    _shown_not_sent(run_carecheck("validate", str(bad), expect_exit=3).stdout)
+
+
+@pytest.mark.slow
+def test_template_shows_section_titles_literally(tmp_path: Path) -> None:
+    source = builtin_folder("questionnaires") / "self-assessment.yaml"
+    text = source.read_text().replace("title: About you", f"title: {json.dumps(ESCAPE)}")
+    text = text.replace(": instruments/", f": {source.parent}/instruments/")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(text)
+    _shown_not_sent(run_carecheck("template", "--questionnaire", str(mine), expect_exit=0).stdout)
+
+
+@pytest.mark.slow
+def test_records_compare_shows_stored_level_names_literally(tmp_path: Path) -> None:
+    from carecheck import load_assessor
+    from carecheck.clinic.record import build_record
+    from carecheck.store.records import open_records
+    from intake_answers import drinking
+
+    assessor = load_assessor(rules="counselor-intake")
+    database = tmp_path / "r.db"
+    with open_records(database) as records:
+        for created in ("2026-11-01T10:00:00Z", "2026-11-20T10:00:00Z"):
+            document = build_record(
+                assessor,
+                assessor.assess(drinking(ciwa=12)),
+                client="C-1",
+                counselor=None,
+                created=created,
+                carecheck_version="9",
+                override=None,
+            )
+            document["level_names"] = dict.fromkeys(document.get("level_names", {}), ESCAPE) or {"x": ESCAPE}
+            document["computed_level"] = ESCAPE
+            records.add(document)
+    _shown_not_sent(run_carecheck("records", "compare", "1", "2", "--db", str(database), expect_exit=0).stdout)
+
+
+@pytest.mark.slow
+def test_drafts_shows_a_drafts_fields_and_file_name_literally(tmp_path: Path) -> None:
+    drafts = tmp_path / "data" / "carecheck" / "drafts"
+    drafts.mkdir(parents=True, mode=0o700)
+    (tmp_path / "data" / "carecheck").chmod(0o700)
+    payload = {"saved_at": ESCAPE, "answers": {"age": 30}, "position": ESCAPE, "client": None}
+    (drafts / f"{ESCAPE}.json").write_text(json.dumps(payload))
+    process = run_carecheck("drafts", env={"XDG_DATA_HOME": str(tmp_path / "data")}, expect_exit=0)
+    _shown_not_sent(process.stdout)
+
+
+def test_json_escapes_bidi_and_c1_controls_in_both_writers() -> None:
+    from carecheck import load_assessor
+    from carecheck.output.jsonresult import JsonResultWriter
+    from carecheck.output.render import error_json, result_json
+
+    assessor = load_assessor()
+    result = assessor.assess(baseline_answers() | {"id": "a\u202eb\x9bc\u061cd\u2028"})
+    fast, plain = JsonResultWriter(assessor).write(result), result_json(result, assessor)
+    assert fast == plain
+    assert '"id":"a\\u202eb\\u009bc\\u061cd\\u2028"' in plain
+    assert json.loads(plain)["id"] == "a\u202eb\x9bc\u061cd\u2028"
+    assert "\\u202e" in error_json("invalid-answers", "m", [], "\u202e")
+
+
+def test_text_shows_the_arabic_letter_mark() -> None:
+    from carecheck.core.safetext import literal
+
+    assert literal("a\u061cb") == "a\\u061cb"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -158,3 +159,125 @@ def test_reading_an_empty_file_writes_nothing_into_it(tmp_path: Path) -> None:
     with pytest.raises(RecordsError, match="no records in"), open_records(path, create=False):
         pass
     assert path.stat().st_size == 0
+
+
+# --- files that are not ours --------------------------------------------------------------------------------------
+
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: making a device node or another user's file")
+
+
+def test_a_text_file_given_as_db_is_refused_and_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping list\n")
+    path.chmod(0o644)
+    with pytest.raises(RecordsError, match="not an SQLite file at all"), open_records(path, create=False):
+        pass
+    assert mode(path) == 0o644
+    assert path.read_text() == "shopping list\n"
+
+
+def test_a_link_given_as_db_is_refused_and_its_target_left_alone(tmp_path: Path) -> None:
+    bashrc = tmp_path / "bashrc"
+    bashrc.write_text("alias ll='ls -l'\n")
+    bashrc.chmod(0o644)
+    link = tmp_path / "records.sqlite3"
+    link.symlink_to(bashrc)
+    for create in (True, False):
+        with pytest.raises(RecordsError, match="symbolic link"), open_records(link, create=create):
+            pass
+    assert mode(bashrc) == 0o644
+
+
+@as_root
+def test_a_device_given_as_db_is_refused(tmp_path: Path) -> None:
+    null = tmp_path / "null"
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    null.chmod(0o666)
+    with pytest.raises(RecordsError, match="not a regular file"), open_records(null):
+        pass
+    assert stat.S_ISCHR(null.lstat().st_mode)
+    assert mode(null) == 0o666
+
+
+def test_a_fifo_given_as_db_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(RecordsError, match="not a regular file"), open_records(fifo):
+        pass
+
+
+@as_root
+def test_another_users_database_is_refused_even_to_root(tmp_path: Path) -> None:
+    path = tmp_path / "theirs.db"
+    with open_records(path) as records:
+        records.add(record(override=None))
+    path.chmod(0o666)
+    os.chown(path, 65534, 65534)
+    before = path.read_bytes()
+    with pytest.raises(RecordsError, match="belongs to another user"), open_records(path):
+        pass
+    assert path.read_bytes() == before
+    assert mode(path) == 0o666
+
+
+# --- one transaction, and faults named for what they are ----------------------------------------------------------
+
+
+def _store_when_all_are_ready(path: Path, document: dict[str, Any], ready: Any, failures: Any) -> None:
+    ready.wait()
+    try:
+        with open_records(path) as records:
+            records.add(document)
+    except RecordsError as fault:
+        failures.put(fault.message)
+
+
+@pytest.mark.slow
+def test_forty_first_intakes_at_once_on_a_new_database_all_succeed(tmp_path: Path) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    path = tmp_path / "new.db"
+    ready, failures = context.Barrier(40), context.Queue()
+    document = record(override=None)
+    starts = [
+        context.Process(target=_store_when_all_are_ready, args=(path, document, ready, failures)) for _ in range(40)
+    ]
+    for process in starts:
+        process.start()
+    for process in starts:
+        process.join(60)
+    messages = [failures.get() for _ in range(failures.qsize())]
+    assert messages == []
+    with open_records(path, create=False) as records:
+        assert len(records.find()) == 40
+
+
+def test_a_database_locked_too_long_is_reported_as_locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from carecheck.store import records as records_module
+
+    path = tmp_path / "busy.db"
+    with open_records(path) as records:
+        records.add(record(override=None))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(records_module, "LOCK_TIMEOUT_SECONDS", 0.05)
+    try:
+        with pytest.raises(RecordsError, match="in use by another program"), open_records(path) as records:
+            records.add(record(override=None))
+    finally:
+        holder.close()
+
+
+def test_a_full_disk_is_reported_as_a_full_disk(tmp_path: Path) -> None:
+    path = tmp_path / "full.db"
+    document = record(override=None)
+
+    def store_until_full() -> None:
+        with open_records(path) as records:
+            records._db.execute("PRAGMA max_page_count = 4")  # what a full disk answers, without filling one
+            for _ in range(50):
+                records.add(document)
+
+    with pytest.raises(RecordsError, match="the disk is full"):
+        store_until_full()

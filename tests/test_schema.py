@@ -213,3 +213,39 @@ def test_each_shipped_definition_file_names_its_schema_on_its_first_line(path: P
 
 def test_the_answers_schema_accepts_the_template_it_describes(assessor: Assessor) -> None:
     Draft7Validator(schema_for("answers", assessor)).validate(yaml.safe_load(answer_template(assessor)))
+
+
+# --- the schema and the tool agree on every answer -----------------------------------------------------------------
+
+WRITTEN_FORMS = [
+    *["010", "on", "off", "yes", "no", "'yes'", "Yes", "y", "true", "True", "TRUE", "'true'", "1:05", "1_0", "0x1F"],
+    *["0o7", "3", "'3'", "'2'", "' 2 '", "3.0", "2.0", "1.5", "-1", "1e3", ".inf", "''", "[]", "'alcohol'"],
+    *["[alcohol]", "[alcohol, alcohol]", "[alcohol, wine]", "stable", "'none'", "{a: 1}", "[[1]]", "'0 '"],
+    *["Stable", "' STABLE '", "[Alcohol]", "'Alcohol'", "[alcohol, Alcohol]", "'stable-ish'", "'3 3'", "'03'"],
+]
+
+
+@pytest.mark.slow
+def test_the_answers_schema_and_the_tool_agree_on_each_mutated_answer_file(assessor: Assessor) -> None:
+    """Each item of a complete answer file, rewritten in each of many YAML forms: the schema accepts it exactly
+    when `carecheck assess` does. An empty answer (null) is left out: the schema requires nothing (see above),
+    and the tool then says which items are missing."""
+    from carecheck.core.errors import AnswersError
+    from carecheck.load.loader import answers_from_text
+
+    validator = Draft7Validator(committed("answers"))
+    base = baseline_answers()
+    disagreements = []
+    for item in base:
+        rest = "".join(f"{key}: {json.dumps(value)}\n" for key, value in base.items() if key != item)
+        for form in WRITTEN_FORMS:
+            answers = answers_from_text(f"{rest}{item}: {form}\n", "answers.yaml")
+            schema_takes = not any(list(e.absolute_path)[:1] == [item] for e in validator.iter_errors(answers))
+            try:
+                assessor.assess(answers)
+                tool_takes = True
+            except AnswersError as error:
+                tool_takes = all(problem.item != item for problem in error.problems)
+            if schema_takes != tool_takes:
+                disagreements.append(f"{item}: {form} (schema {schema_takes}, tool {tool_takes})")
+    assert disagreements == []

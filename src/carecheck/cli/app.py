@@ -42,6 +42,7 @@ from carecheck.cli.options import (
     VerifyMethod,
     VersionOption,
 )
+from carecheck.core.safetext import json_escaped, literal
 from carecheck.output.formats import (
     BatchInput,
     BatchOutput,
@@ -71,6 +72,13 @@ app = typer.Typer(
 )
 
 _debug = False
+
+
+def _json(value: object) -> str:
+    """A command's JSON output: one line, UTF-8, with what could drive a terminal escaped (see `json_escaped`)."""
+    import json
+
+    return json_escaped(json.dumps(value, ensure_ascii=False)) + "\n"
 
 
 def _fail(code: int) -> NoReturn:
@@ -195,18 +203,16 @@ def records_list(
 ) -> None:
     """List intake records, newest first."""
     with _boundary():
-        import json
-
         from carecheck.store.records import open_records
 
         with open_records(db, create=False) as records:
             found = records.find(client)
         if fmt is ListFormat.JSON:
-            emit(json.dumps([row._asdict() for row in found], ensure_ascii=False) + "\n", None)
+            emit(_json([row._asdict() for row in found]), None)
         elif found:
             from carecheck.clinic.export import summary_lines
 
-            emit(summary_lines(found), None)
+            emit(literal(summary_lines(found)), None)
         else:
             say_error("no records" + (f" for client {client}" if client else ""))
 
@@ -252,14 +258,13 @@ def records_compare(
     """Compare two intakes of one client (a reassessment): levels and scores side by side, the earlier first,
     changes marked."""
     with _boundary():
-        import json
-
         from carecheck.clinic.export import comparison_text, stored_records
         from carecheck.clinic.record import compare_records
 
         changes = compare_records(*stored_records(db, first, second))
-        as_json = json.dumps([c._asdict() for c in changes], ensure_ascii=False) + "\n"
-        emit(as_json if fmt is ListFormat.JSON else comparison_text(changes), None)
+        emit(
+            _json([c._asdict() for c in changes]) if fmt is ListFormat.JSON else literal(comparison_text(changes)), None
+        )
 
 
 @records_app.command("delete")
@@ -350,8 +355,9 @@ def drafts(
                 delete_draft(draft)
             typer.echo(f"deleted {len(chosen)} draft(s)")
             return
-        for draft in list_drafts():
-            typer.echo(f"{draft.id}  saved {draft.saved_at}  {len(draft.answers)} answers  at {draft.position}")
+        for draft in list_drafts():  # a draft file is input like any other: its fields and name may hold escapes
+            line = f"{draft.id}  saved {draft.saved_at}  {len(draft.answers)} answers  at {draft.position}"
+            typer.echo(literal(line))
 
 
 @app.command()
@@ -365,7 +371,7 @@ def validate(
     with _boundary():
         from carecheck.authoring.validate import validate_files
 
-        faults = validate_files(paths or [], report=typer.echo)
+        faults = validate_files(paths or [], report=lambda line: typer.echo(literal(line)))
         if faults:
             _fail(EXIT_DEFINITION)
 
@@ -388,26 +394,34 @@ def batch(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes; order is kept.")] = 1,
 ) -> None:
     """Score many answer records: one result per line, in order; a bad record gets an error object on its line."""
-    with _boundary():
-        from carecheck.cli.batch import Progress, input_format_of, run_any_batch
+    from carecheck.cli.batch import Stopped, ended_by_signals
 
-        assessor = _assessor(questionnaire, rules)
-        with _open_source(source) as stream, Progress(sys.stderr if sys.stderr.isatty() else None) as progress:
-            progress.measure_file(stream)
-            _, failed = run_any_batch(
-                assessor,
-                stream,
-                lambda: _open_sink(output),
-                lambda: _open_binary_sink(output),
-                input_format=input_format_of(stream, input_format, source),
-                output=fmt,
-                jobs=jobs,
-                definitions=(questionnaire, rules),
-                progress=progress,
-                name=source,
-            )
-        if failed:
-            _fail(EXIT_SOME_FAILED)
+    try:
+        with _boundary(), ended_by_signals():
+            from carecheck.cli.batch import Progress, input_format_of, run_any_batch
+
+            assessor = _assessor(questionnaire, rules)
+            with _open_source(source) as stream, Progress(sys.stderr if sys.stderr.isatty() else None) as progress:
+                progress.measure_file(stream)
+                _, failed = run_any_batch(
+                    assessor,
+                    stream,
+                    lambda: _open_sink(output),
+                    lambda: _open_binary_sink(output),
+                    input_format=input_format_of(stream, input_format, source),
+                    output=fmt,
+                    jobs=jobs,
+                    definitions=(questionnaire, rules),
+                    progress=progress,
+                    name="standard input" if source == "-" else source,
+                )
+            if failed:
+                _fail(EXIT_SOME_FAILED)
+    except Stopped as stop:  # SIGTERM or SIGHUP: ended like Ctrl-C, with the code a shell shows for the signal
+        import signal
+
+        say_error(f"stopped by {signal.Signals(stop.signal_number).name}; nothing half-written was left behind")
+        _fail(128 + stop.signal_number)
 
 
 @contextmanager
@@ -478,10 +492,10 @@ def run_cases(
 
         assessor = _assessor(questionnaire, rules)
         outcomes = [run_case(assessor, path) for path in cases]
-        for outcome in outcomes:
-            typer.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.name}  ({outcome.path})")
+        for outcome in outcomes:  # case names, paths and differences come from files: shown, never obeyed
+            typer.echo(literal(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.name}  ({outcome.path})"))
             for difference in outcome.differences:
-                typer.echo(f"      {difference}")
+                typer.echo(literal(f"      {difference}"))
         failed = sum(1 for outcome in outcomes if not outcome.passed)
         typer.echo(f"{len(outcomes) - failed} passed, {failed} failed")
         if failed:
@@ -498,14 +512,12 @@ def explain(
     """Show the whole trace: every rule, fired or not, each part of its condition with its value, and why the
     final level won."""
     with _boundary(fmt):
-        import json
-
         from carecheck.authoring.explain import explain_answers, report_dict, report_text
         from carecheck.load.loader import read_answers
 
         report = explain_answers(_assessor(questionnaire, rules), read_answers(answers))
-        text = json.dumps(report_dict(report), ensure_ascii=False) + "\n" if fmt is Format.JSON else report_text(report)
-        emit(text, None)
+        as_json = fmt is Format.JSON
+        emit(_json(report_dict(report)) if as_json else literal(report_text(report)), None)
 
 
 @app.command()
@@ -514,7 +526,7 @@ def template(questionnaire: QuestionnaireOption = None, rules: RulesOption = Non
     with _boundary():
         from carecheck.authoring.template import answer_template
 
-        emit(answer_template(_questionnaire_or_assessor(questionnaire, rules)), None)
+        emit(literal(answer_template(_questionnaire_or_assessor(questionnaire, rules))), None)
 
 
 @app.command()
@@ -554,19 +566,12 @@ def verify(
     every answer set by a solver (or tried on many, with --method sampling). Each finding comes with an answer file
     that shows it."""
     with _boundary():
-        import json
-
         from carecheck.authoring import verify as checks
 
         as_json = fmt is Format.JSON
         if method is VerifyMethod.SAMPLING:
             report = checks.verify(_assessor(questionnaire, rules), samples=samples or 3000, seed=seed or 1)
-            emit(
-                json.dumps(checks.report_dict(report), ensure_ascii=False) + "\n"
-                if as_json
-                else checks.report_text(report),
-                None,
-            )
+            emit(_json(checks.report_dict(report)) if as_json else literal(checks.report_text(report)), None)
             failed = any(v.check not in checks.FAILING for v in report.violations) if strict else False
             if not report.passed or failed:  # dead and shadowed rules fail only a strict run
                 _fail(EXIT_SOME_FAILED)
@@ -579,9 +584,7 @@ def verify(
         from carecheck.authoring.proof import proof_dict, proof_text, prove
 
         proof = prove(_assessor(questionnaire, rules), timeout=timeout)
-        text = (
-            json.dumps(proof_dict(proof, strict), ensure_ascii=False) + "\n" if as_json else proof_text(proof, strict)
-        )
+        text = _json(proof_dict(proof, strict)) if as_json else literal(proof_text(proof, strict))
         emit(text, None)
         if not proof.passed(strict):
             _fail(EXIT_SOME_FAILED)

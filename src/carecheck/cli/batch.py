@@ -7,11 +7,17 @@ answer at once, while a large file is processed in large, cheap steps. Memory st
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import re
+import signal
 import stat
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,7 +28,9 @@ from carecheck.core.assessor import Assessor
 from carecheck.core.compiled import RECORD_ID
 from carecheck.core.errors import AnswersError
 from carecheck.core.items import kind_of
+from carecheck.core.limits import BATCH_TASK_BYTES, MAX_RECORD_BYTES
 from carecheck.core.result import Result
+from carecheck.core.safetext import literal
 from carecheck.output.formats import BatchInput as InputFormat
 from carecheck.output.formats import BatchOutput as OutputFormat
 from carecheck.output.jsonresult import JsonResultWriter
@@ -33,10 +41,19 @@ LINES_PER_TASK = 256
 """Records sent to a worker process at a time with --jobs: large enough to amortise the hand-over."""
 
 
-Line = tuple[int, str | None]
-"""An input line's number and its text (None where it is not UTF-8)."""
-Row = tuple[int, list[str] | None]
-"""A CSV row's first line number and its cells (None where it is not UTF-8)."""
+class Unreadable(NamedTuple):
+    """A record that cannot be read as text: why (it becomes the error line of that record)."""
+
+    reason: str
+
+
+NOT_UTF8 = Unreadable("the line is not UTF-8 text")
+TOO_LONG = Unreadable(f"the record is longer than {MAX_RECORD_BYTES:,} bytes, the most one record may be")
+
+Line = tuple[int, str | Unreadable]
+"""An input line's number and its text, or why it cannot be read."""
+Row = tuple[int, list[str] | Unreadable]
+"""A CSV row's first line number and its cells, or why it cannot be read."""
 Record = Line | Row
 
 
@@ -86,8 +103,12 @@ class LineScorer:
             return record
         try:
             record = _DECODER.decode(line)
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             raise _Unreadable(f"not valid JSON: {error}") from None
+        except ValueError as error:  # Python's own limit on the digits of an integer
+            if "appears twice" in str(error):
+                raise _Unreadable(f"not valid JSON: {error}") from None
+            raise _Unreadable("a number of over 4,300 digits; no answer needs one") from None
         except RecursionError:
             raise _Unreadable("the record nests too deeply") from None
         if not isinstance(record, dict):
@@ -144,10 +165,10 @@ class LineScorer:
             columns += [f"{instrument}_total", f"{instrument}_band"]
         return _csv_line([*columns, "error"])
 
-    def score_json_line(self, number: int, line: str | None) -> Scored:
+    def score_json_line(self, number: int, line: str | Unreadable) -> Scored:
         try:
-            if line is None:
-                raise _Unreadable("the line is not UTF-8 text")
+            if not isinstance(line, str):
+                raise _Unreadable(line.reason)
             return self.score(self.parse_json(line))
         except _Unreadable as fault:
             return self.error("unreadable-answers", f"line {number}: {fault}", [])
@@ -157,92 +178,128 @@ class _Unreadable(Exception):
     pass
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is run as a formula by spreadsheets (CSV injection): it gets a leading `'`."""
+
+
+def _csv_cell(cell: Any) -> Any:
+    if cell is True or cell is False:
+        return "true" if cell else "false"
+    if not isinstance(cell, str):
+        return cell
+    # Line breaks stay (the cell is quoted); every other control character is shown as `\x1b`, so that an id from
+    # the input can drive neither a terminal nor a spreadsheet.
+    shown = _NOT_LINE_BREAKS.sub(lambda part: literal(part.group()), cell)
+    return "'" + shown if shown.startswith(_FORMULA_STARTS) else shown
+
+
+_NOT_LINE_BREAKS = re.compile(r"[^\r\n]+")
+
+
 def _csv_line(cells: list[Any]) -> str:
-    # A real line terminator, so that the writer quotes cells holding newlines; the caller adds its own.
+    # "\r\n" as the terminator, so that the writer quotes cells holding a carriage return as well as a newline;
+    # the caller adds its own line end.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(
-        ["true" if cell is True else "false" if cell is False else cell for cell in cells]
-    )
-    return buffer.getvalue()[:-1]
+    csv.writer(buffer, lineterminator="\r\n").writerow([_csv_cell(cell) for cell in cells])
+    return buffer.getvalue()[:-2]
 
 
 # --- streaming input ----------------------------------------------------------------------------------------------
 
 
-def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[Line]:
-    """Numbered non-blank lines as they arrive (None for a line that is not UTF-8); `before_wait` runs before each
-    read that may block. A byte-order mark at the start (Excel writes one) is dropped."""
+def _physical_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tuple[int, bytes | None]]:
+    """Numbered lines (without their newline) as they arrive; None for a line over MAX_RECORD_BYTES, whose bytes
+    are dropped as they come. `before_wait` runs before each read that may block. A byte-order mark at the start
+    (Excel writes one) is dropped. Each byte is looked at once, whatever the lines' lengths."""
     descriptor = stream.fileno()
-    pending = b""
+    pending = bytearray()
+    skipping = False  # inside a line that is already too long
     number = 0
     first = True
     while True:
         before_wait()
         chunk = os.read(descriptor, CHUNK_BYTES)
-        if not chunk:
-            break
         if first:
             _refuse_parquet(chunk)
             chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
-        pieces = (pending + chunk).split(b"\n")
-        pending = pieces.pop()
-        for piece in pieces:
+        if not chunk:
+            break
+        if b"\0" in chunk:  # no text holds one; /dev/zero or a binary file would otherwise be read for ever
+            from carecheck.core.errors import UsageError
+
+            raise UsageError(
+                f"the input holds a NUL byte (line {number + 1 + chunk[: chunk.index(0)].count(10)}): it is binary "
+                "data, not records of text; the records before it were scored"
+            )
+        pieces = chunk.split(b"\n")
+        if len(pieces) > 1:
             number += 1
-            if piece.strip():
-                yield number, _decoded(piece)
-    if pending.strip():
-        yield number + 1, _decoded(pending)
+            if skipping or len(pending) + len(pieces[0]) > MAX_RECORD_BYTES:
+                yield number, None
+            else:
+                pending += pieces[0]
+                yield number, bytes(pending)
+            pending.clear()
+            skipping = False
+            for piece in pieces[1:-1]:
+                number += 1
+                yield number, piece if len(piece) <= MAX_RECORD_BYTES else None
+        if not skipping:
+            pending += pieces[-1]
+            if len(pending) > MAX_RECORD_BYTES:
+                skipping = True
+                pending.clear()
+    if skipping:
+        yield number + 1, None
+    elif pending:
+        yield number + 1, bytes(pending)
 
 
-def _decoded(piece: bytes) -> str | None:
+def read_lines(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[Line]:
+    """Numbered non-blank lines as they arrive, as text or the reason they cannot be read."""
+    for number, piece in _physical_lines(stream, before_wait):
+        if piece is None:
+            yield number, TOO_LONG
+        elif piece.strip():
+            yield number, _decoded(piece)
+
+
+def _decoded(piece: bytes) -> str | Unreadable:
     try:
         return piece.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return NOT_UTF8
 
 
-def csv_rows(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[tuple[int, list[str] | None]]:
-    """CSV rows as they arrive, numbered by the line they start on; None for a row that is not UTF-8. The csv
-    module does the parsing, so quoted cells may hold commas, quotes, newlines and blank lines."""
-    bad: set[int] = set()
+def csv_rows(stream: IO[bytes], before_wait: Callable[[], None]) -> Iterator[Row]:
+    """CSV rows as they arrive, numbered by the line they start on, or why a row cannot be read. The csv module
+    does the parsing, so quoted cells may hold commas, quotes, newlines and blank lines."""
+    bad: dict[int, Unreadable] = {}
 
     def text_lines() -> Iterator[str]:
-        descriptor = stream.fileno()
-        pending = b""
-        number = 0
-        first = True
-        while True:
-            before_wait()
-            chunk = os.read(descriptor, CHUNK_BYTES)
-            if first:
-                _refuse_parquet(chunk)
-                chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
-            if not chunk:
-                break
-            pieces = (pending + chunk).split(b"\n")
-            pending = pieces.pop()
-            for piece in pieces:
-                number += 1
-                yield _text_or_mark(piece, number, bad) + "\n"
-        if pending:
-            yield _text_or_mark(pending, number + 1, bad)
+        for number, piece in _physical_lines(stream, before_wait):
+            if piece is None:
+                bad[number] = TOO_LONG
+                yield "\n"
+                continue
+            try:
+                yield piece.decode("utf-8") + "\n"
+            except UnicodeDecodeError:
+                bad[number] = NOT_UTF8
+                yield piece.decode("utf-8", errors="replace") + "\n"
 
+    # A cell may be as long as a record (the csv module's own limit is 128 KB); longer lines never reach it.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
     reader = csv.reader(text_lines())
     start = 1
     for row in reader:
         rows_lines = range(start, reader.line_num + 1)
         number, start = start, reader.line_num + 1
-        if not row or row == [""]:
-            continue
-        yield number, None if any(line in bad for line in rows_lines) else row
-
-
-def _text_or_mark(piece: bytes, number: int, bad: set[int]) -> str:
-    try:
-        return piece.decode("utf-8")
-    except UnicodeDecodeError:
-        bad.add(number)
-        return piece.decode("utf-8", errors="replace")
+        faults = [bad[line] for line in rows_lines if line in bad]
+        if faults:
+            yield number, faults[0]
+        elif row and row != [""]:
+            yield number, row
 
 
 # --- running ------------------------------------------------------------------------------------------------------
@@ -352,7 +409,65 @@ class _Worker:
     scorer: LineScorer | None = None
 
 
-def _start_worker(questionnaire: str | None, rules: str | None, output: OutputFormat) -> None:
+class Stopped(KeyboardInterrupt):
+    """The run was ended by SIGTERM or SIGHUP: it ends as Ctrl-C does (partial output removed, workers stopped),
+    and the command exits 128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.signal_number = number
+
+
+@contextlib.contextmanager
+def ended_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise `Stopped` in the main thread while the block runs, so the run unwinds cleanly."""
+
+    def stop(number: int, _: object) -> None:
+        raise Stopped(number)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2)'s option: the signal a process gets when its parent ends (Linux)."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when its parent does, however the parent ended (even by SIGKILL): a worker left behind would
+    wait for work for ever, holding the pipeline's output open so that its reader hangs."""
+    watched = True
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            watched = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0
+        except (OSError, AttributeError):
+            watched = True
+    if watched:  # elsewhere, a thread that notices the parent is gone
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent ended before the line above took effect
+        os._exit(1)
+
+
+def _start_worker(questionnaire: str | None, rules: str | None, output: OutputFormat, parent: int) -> None:
+    _die_with_parent(parent)
+    # The parent alone decides when the run ends: Ctrl-C reaches the whole process group, and the parent then
+    # stops its workers; a worker's own traceback would only clutter the terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
     from carecheck.api import load_assessor
 
     _Worker.scorer = LineScorer(load_assessor(questionnaire, rules), output)
@@ -373,8 +488,10 @@ def _score_many(
     out = []
     for number, cells in task:
         try:
-            if cells is None or isinstance(cells, str):
-                raise _Unreadable("the line is not UTF-8 text")
+            if isinstance(cells, Unreadable):
+                raise _Unreadable(cells.reason)
+            if isinstance(cells, str):
+                raise _Unreadable("the line is not a CSV row")
             if len(cells) > len(header):
                 raise _Unreadable("the row has more cells than the header has columns")
             out.append(scorer.score(scorer.from_csv_row(dict(zip(header, cells, strict=False)))))
@@ -384,12 +501,18 @@ def _score_many(
 
 
 def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    """Tasks of `size` records, or fewer where they would hold more than BATCH_TASK_BYTES: with large records,
+    memory stays bounded by the tasks in flight, not by their count alone."""
     task: list[Record] = []
+    held = 0
     for record in records:
         task.append(record)
-        if len(task) >= size:
+        content = record[1]
+        held += len(content) if isinstance(content, str) else sum(map(len, content)) if isinstance(content, list) else 0
+        if len(task) >= size or held >= BATCH_TASK_BYTES:
             yield task
             task = []
+            held = 0
     if task:
         yield task
 
@@ -404,11 +527,13 @@ def run_batch(
     jobs: int = 1,
     definitions: tuple[str | None, str | None] = (None, None),
     progress: Progress | None = None,
+    name: str = "the CSV input",
 ) -> tuple[int, int]:
     """Score every record from `source` onto `sink`, in order. Returns (records scored, records with errors).
 
     With `jobs` > 1, records go to that many worker processes in tasks of LINES_PER_TASK, with a bounded number
-    of tasks in flight, so memory stays flat and order is kept; `definitions` names what the workers load.
+    of tasks in flight, so memory stays flat and order is kept; `definitions` names what the workers load; `name`
+    is how messages name the input.
     """
     scorer = LineScorer(assessor, output)
     progress = progress or Progress(None)
@@ -422,12 +547,12 @@ def run_batch(
             raise _csv_fault(fault) from None
         if first is None:
             return 0, 0
-        if first[1] is None:
+        if isinstance(first[1], Unreadable):
             from carecheck.core.errors import UsageError
 
-            raise UsageError("the CSV header is not UTF-8 text; save the file as UTF-8")
+            raise UsageError(f"{name}: the CSV header cannot be read: {first[1].reason}; save the file as UTF-8")
         header = [cell.strip() for cell in first[1]]
-        _check_header(assessor, header)
+        _check_header(assessor, header, name)
         records = _guarded(rows)
     else:
         records = read_lines(source, sink.flush)
@@ -459,7 +584,8 @@ def run_batch(
         for record in records:
             emit(_score_many(scorer, [record], input_format, header))
     else:
-        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output)) as pool:
+        pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output, os.getpid()))
+        try:
             in_flight: deque[Future[list[Scored]]] = deque()
             for task in _chunks(records, LINES_PER_TASK):
                 in_flight.append(pool.submit(_score_task, task, input_format, header))
@@ -467,9 +593,26 @@ def run_batch(
                     emit(in_flight.popleft().result())
             while in_flight:
                 emit(in_flight.popleft().result())
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
     sink.flush()
     progress.close()
     return scored, failed
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, rather than letting them finish the tasks in flight (an interrupted run ends at once)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public way to stop them: its own list
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(5)
+    # Let the executor's own thread see its workers gone and end now: left to the interpreter's exit, it would race
+    # the closing of its wake-up pipe and print a traceback.
+    pool.shutdown(wait=True)
 
 
 def _guarded(rows: Iterator[Row]) -> Iterator[Row]:
@@ -485,10 +628,18 @@ def _csv_fault(fault: csv.Error) -> Exception:
     return UsageError(f"the CSV cannot be read further: {fault}; the rows before it were scored")
 
 
-def _check_header(assessor: Assessor, header: list[str]) -> None:
+def _check_header(assessor: Assessor, header: list[str], name: str) -> None:
     from carecheck.core.conditions import suggest
     from carecheck.core.errors import UsageError
 
+    seen: dict[str, int] = {}
+    for number, column in enumerate(header, 1):
+        if column in seen:  # dict(zip(...)) would keep the last silently: one answer would hide another
+            raise UsageError(
+                f"{name}: the CSV header names the column {column!r} twice (columns {seen[column]} and {number}); "
+                "keep one of them"
+            )
+        seen[column] = number
     known = set(assessor.item_index) | {"id"}
     unknown = [column for column in header if column not in known]
     if unknown:
@@ -563,6 +714,7 @@ def run_any_batch(
             jobs=jobs,
             definitions=definitions,
             progress=progress,
+            name=name,
         )
 
 
@@ -622,7 +774,7 @@ def run_batch_to_parquet(
     if input_format is InputFormat.PARQUET:
         batches, schema = _parquet_results(assessor, source, jobs, definitions, progress, name)
     else:
-        batches, schema = _text_results(assessor, source, input_format), result_schema(assessor)
+        batches, schema = _text_results(assessor, source, input_format, name), result_schema(assessor)
     writer = ResultWriter(sink, schema)
     scored = failed = 0
     for batch in batches:
@@ -683,7 +835,7 @@ def _in_order(
 ) -> Iterator[Any]:
     """`task` of each item in `jobs` worker processes, each with its own compiled assessor; results in order, with
     at most two tasks a worker in flight, so memory stays flat."""
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output)) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(*definitions, output, os.getpid())) as pool:
         in_flight: deque[Future[Any]] = deque()
         for item in items:
             in_flight.append(pool.submit(task, item))
@@ -693,7 +845,7 @@ def _in_order(
             yield in_flight.popleft().result()
 
 
-def _text_results(assessor: Assessor, source: IO[bytes], input_format: InputFormat) -> Iterator[Any]:
+def _text_results(assessor: Assessor, source: IO[bytes], input_format: InputFormat, name: str) -> Iterator[Any]:
     """JSON lines or CSV in, result batches out (for Parquet output). Record ids become text: a Parquet column has
     one type, and a JSON file may mix whole numbers and text."""
     from carecheck.data.columnar import ResultColumns, result_schema
@@ -702,7 +854,7 @@ def _text_results(assessor: Assessor, source: IO[bytes], input_format: InputForm
     scorer = LineScorer(assessor, OutputFormat.JSON)
     schema = result_schema(assessor)
     results = ResultColumns(assessor)
-    for number, answers in _text_records(assessor, scorer, source, input_format):
+    for number, answers in _text_records(assessor, scorer, source, input_format, name):
         if isinstance(answers, str):
             results.add_error(None, f"line {number}: {answers}")
         else:
@@ -719,14 +871,14 @@ def _with_text_ids(results: Any) -> Any:
 
 
 def _text_records(
-    assessor: Assessor, scorer: LineScorer, source: IO[bytes], input_format: InputFormat
+    assessor: Assessor, scorer: LineScorer, source: IO[bytes], input_format: InputFormat, name: str
 ) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """Each record of a JSON lines or CSV input with its line number: its answers, or why it cannot be read."""
     if input_format is InputFormat.JSONL:
         for number, line in read_lines(source, lambda: None):
             try:
-                if line is None:
-                    raise _Unreadable("the line is not UTF-8 text")
+                if isinstance(line, Unreadable):
+                    raise _Unreadable(line.reason)
                 yield number, scorer.parse_json(line)
             except _Unreadable as fault:
                 yield number, str(fault)
@@ -738,16 +890,16 @@ def _text_records(
         raise _csv_fault(fault) from None
     if first is None:
         return
-    if first[1] is None:
+    if isinstance(first[1], Unreadable):
         from carecheck.core.errors import UsageError
 
-        raise UsageError("the CSV header is not UTF-8 text; save the file as UTF-8")
+        raise UsageError(f"{name}: the CSV header cannot be read ({first[1].reason}); save the file as UTF-8")
     header = [cell.strip() for cell in first[1]]
-    _check_header(assessor, header)
+    _check_header(assessor, header, name)
     for number, cells in _guarded(rows):
         try:
-            if cells is None:
-                raise _Unreadable("the line is not UTF-8 text")
+            if isinstance(cells, Unreadable):
+                raise _Unreadable(cells.reason)
             if len(cells) > len(header):
                 raise _Unreadable("the row has more cells than the header has columns")
             yield number, scorer.from_csv_row(dict(zip(header, cells, strict=False)))

@@ -6,7 +6,9 @@ offers to save it. Errors are raised, never printed: the command line turns them
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,6 +156,19 @@ def _terminal(width: int, color: bool) -> Terminal:
     return PlainTerminal(width, color)
 
 
+def saved_result_path(folder: Path, now: datetime, suffix: str) -> Path:
+    """A new name for a saved result, claimed (created empty, 0600) so that two results saved in the same second,
+    by one person or two processes, never overwrite each other."""
+    from carecheck.store.files import create_new
+
+    stem = f"result-{now:%Y%m%d-%H%M%S}"
+    for number in itertools.count(1):
+        path = folder / (f"{stem}.{suffix}" if number == 1 else f"{stem}-{number}.{suffix}")
+        if create_new(path):
+            return path
+    raise AssertionError("unreachable")  # itertools.count never ends
+
+
 SAVE_PROMPT = "Save this result to keep or print? Type m for Markdown, h for HTML, or n for no: "
 
 SAVE_ANSWERS: dict[str, Format | None] = {
@@ -211,7 +226,7 @@ def _save_document(result: Result, assessor: Assessor, chosen: Format) -> Path:
     from carecheck.store.files import write_private
 
     suffix = "md" if chosen is Format.MARKDOWN else "html"
-    path = data_folder("results") / f"result-{datetime.now():%Y%m%d-%H%M%S}.{suffix}"
+    path = saved_result_path(data_folder("results"), datetime.now(), suffix)
     write_private(path, render_result(result, assessor, chosen))
     return path
 

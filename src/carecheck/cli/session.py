@@ -88,28 +88,39 @@ class Gatherer:
 
     def save(self, stop: Stopped) -> NoReturn:
         from carecheck.store.drafts import save_draft
+        from carecheck.store.files import WriteError
 
         # Paths are kept absolute, so that --resume from another folder uses the same definitions.
         questionnaire, rules = (_absolute(name) for name in self.definitions)
-        self.draft = save_draft(
-            stop.answers,
-            stop.position,
-            questionnaire,
-            rules,
-            draft_id=self.draft.id if self.draft else None,
-            client=self.client,
-        )
+        try:
+            self.draft = save_draft(
+                stop.answers,
+                stop.position,
+                questionnaire,
+                rules,
+                draft_id=self.draft.id if self.draft else None,
+                client=self.client,
+            )
+        except WriteError as fault:  # a full disk, say: the person must know that nothing was kept
+            with contextlib.suppress(OSError):  # after a hang-up there is no terminal left to tell
+                self.terminal.say(f"Your answers could not be kept: {fault.message}")
+                self.terminal.say("Nothing was saved; free some space (or fix the folder) before you start again.")
+                self._crisis_last(stop)
+            raise Interrupted("") from None
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal left to tell
             self.terminal.say(f"Your answers so far are saved in {self.draft.path}.")
             self.terminal.say(f"To carry on later, run: {resume_command(self.client)}")
-            if stop.urgent:
-                from carecheck.cli.interview import crisis_lines
-
-                # Whoever leaves after an urgent answer leaves with crisis help as the last thing on the screen.
-                self.terminal.say()
-                for line in crisis_lines(self.assessor):
-                    self.terminal.say(line)
+            self._crisis_last(stop)
         raise Interrupted(str(self.draft.path))
+
+    def _crisis_last(self, stop: Stopped) -> None:
+        """Whoever leaves after an urgent answer leaves with crisis help as the last thing on the screen."""
+        if stop.urgent:
+            from carecheck.cli.interview import crisis_lines
+
+            self.terminal.say()
+            for line in crisis_lines(self.assessor):
+                self.terminal.say(line)
 
     def ask(self, start: dict[str, Any], only: set[str] | None = None, greet: bool = False) -> dict[str, Any]:
         from carecheck.cli.interview import COMMANDS, Stopped, interview, welcome

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carecheck.core.errors import UsageError
-from carecheck.core.safetext import literal
+from carecheck.core.safetext import json_escaped, literal
 from carecheck.output.formats import ExportFormat
 
 if TYPE_CHECKING:
@@ -29,11 +29,11 @@ def now_utc() -> str:
 def export_record(record: dict[str, Any], fmt: ExportFormat) -> str:
     """A stored record as a document for the chart, another program or an EHR."""
     if fmt is ExportFormat.JSON:
-        return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+        return json_escaped(json.dumps(record, ensure_ascii=False, indent=2)) + "\n"
     if fmt is ExportFormat.FHIR:
         from carecheck.clinic.fhir import fhir_bundle
 
-        return json.dumps(fhir_bundle(record), ensure_ascii=False, indent=2) + "\n"
+        return json_escaped(json.dumps(fhir_bundle(record), ensure_ascii=False, indent=2)) + "\n"
     from carecheck.clinic.chart import chart_html, chart_markdown
 
     return chart_html(record) if fmt is ExportFormat.HTML else chart_markdown(record)

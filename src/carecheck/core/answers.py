@@ -9,6 +9,7 @@ from carecheck.core.compiled import RECORD_ID, CompiledDefinitions, CompiledItem
 from carecheck.core.conditions import suggest
 from carecheck.core.errors import AnswersError, Problem
 from carecheck.core.items import encodable
+from carecheck.core.limits import MAX_SUGGESTED_KEYS
 
 _NOT_GIVEN = object()
 
@@ -31,12 +32,15 @@ def check_answers(
         problems.append(Problem(RECORD_ID, "must be text (valid Unicode) or a whole number"))
         record_id = None
     unknown = answers.keys() - definitions.known_keys
-    # Sorted, so that the same answers give the same message whatever the order of their keys.
-    for key in sorted(unknown, key=str):
+    # Sorted, so that the same answers give the same message whatever the order of their keys. A did-you-mean
+    # costs a comparison with every item: the first few get one, the rest are counted.
+    for key in sorted(unknown, key=str)[:MAX_SUGGESTED_KEYS]:
         readable = isinstance(key, str) and key.strip() and encodable(key)
         name = key if readable else repr(key)  # an empty key shows as '', a broken one escaped
         hint = suggest(name, definitions.item_index)
         problems.append(Problem(name, f"is not an item of this questionnaire{hint}"))
+    if len(unknown) > MAX_SUGGESTED_KEYS:
+        problems.append(Problem("...", f"and {len(unknown) - MAX_SUGGESTED_KEYS:,} more unknown keys"))
     values: dict[str, Any] = {}
     warnings: list[str] = []
     for section_when, steps in definitions.check_plan:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from carecheck.core.limits import MAX_CONDITION_DEPTH, MAX_INTEGER_DIGITS
+
 Env = Mapping[str, Any]
 Evaluate = Callable[[Env], Any]
 
@@ -125,6 +127,18 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = _tokenize(source)
         self.pos = 0
+        self.depth = 0
+
+    def deeper(self, column: int, weight: int) -> None:
+        """One level more of brackets, lists, calls (`weight` 4: each takes several steps of the parser) or `not`
+        (1): a bounded parse, compile and generated code however the condition is written."""
+        self.depth += weight
+        if self.depth > MAX_CONDITION_DEPTH:
+            raise ConditionError(
+                f"the condition nests too deeply (at most {MAX_CONDITION_DEPTH // 4} brackets, or "
+                f"{MAX_CONDITION_DEPTH} `not`s, one inside another); simplify it",
+                column,
+            )
 
     def peek(self) -> _Token:
         return self.tokens[self.pos]
@@ -163,7 +177,10 @@ class _Parser:
     def not_expr(self) -> Node:
         if self.peek().kind == "not":
             token = self.take()
-            return Node("not", token.column, args=(self.not_expr(),))
+            self.deeper(token.column, 1)
+            node = Node("not", token.column, args=(self.not_expr(),))
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -183,8 +200,20 @@ class _Parser:
         return Node(op, token.column, args=(left, right))
 
     def operand(self) -> Node:
+        self.deeper(self.peek().column, 4)
+        node = self._operand()
+        self.depth -= 4
+        return node
+
+    def _operand(self) -> Node:
         token = self.take()
         if token.kind == "number":
+            if len(token.text) > MAX_INTEGER_DIGITS:
+                raise ConditionError(
+                    f"a number of {len(token.text):,} digits; carecheck reads numbers of at most "
+                    f"{MAX_INTEGER_DIGITS} digits",
+                    token.column,
+                )
             return Node("literal", token.column, int(token.text))
         if token.kind == "string":
             return Node("literal", token.column, token.text[1:-1])

@@ -7,6 +7,7 @@ A new kind of item is one more class here, and one more entry in `KINDS`; nothin
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
@@ -215,7 +216,13 @@ class IntegerKind(ItemKind):
         return NormalForm("int", item.min, item.max)
 
     def json_schema(self, item: IntegerItem) -> dict[str, Any]:
-        return {"type": "integer", "minimum": item.min, "maximum": item.max}
+        # The tool takes a number written as text too ("3", as CSV cells and typed answers are): so does the schema,
+        # with a pattern of exactly the numbers in range where there are few enough to list.
+        number = {"type": "integer", "minimum": item.min, "maximum": item.max}
+        if item.min < 0 or item.max - item.min > 1000:
+            return {"anyOf": [number, {"type": "string", "pattern": r"^\s*-?[0-9]+\s*$"}]}
+        listed = "|".join(str(value) for value in range(item.max, item.min - 1, -1))
+        return {"anyOf": [number, {"type": "string", "pattern": rf"^\s*0*(?:{listed})\s*$"}]}
 
     def sample(self, item: IntegerItem, rng: random.Random) -> int:
         return rng.randint(item.min, item.max)
@@ -332,7 +339,7 @@ class ChoiceKind(ItemKind):
         return NormalForm(type_name, allowed=frozenset(c.value for c in item.choices))
 
     def json_schema(self, item: ChoiceItem) -> dict[str, Any]:
-        return {"enum": [choice.value for choice in item.choices]}
+        return _choice_schema([choice.value for choice in item.choices])
 
     def choices(self, item: ChoiceItem) -> tuple[Choice, ...]:
         return tuple(item.choices)
@@ -371,6 +378,22 @@ class ChoiceKind(ItemKind):
         return next((c.label for c in item.choices if c.value == value), str(value))
 
 
+def _choice_schema(values: list[Any]) -> dict[str, Any]:
+    """A choice as the tool reads it: its value, or as text in any letter case with spaces around ("Stable ");
+    a numbered choice as text too ("3", as CSV cells and typed answers are)."""
+    numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
+    words = [value for value in values if isinstance(value, str)]
+    forms = [str(number) for number in sorted(numbers, reverse=True)]
+    forms += [
+        "".join(f"[{c.lower()}{c.upper()}]" if c.lower() != c.upper() else re.escape(c) for c in w) for w in words
+    ]
+    if not forms:
+        return {"enum": values}
+    leading_zeros = "0*" if numbers else ""
+    pattern = rf"^\s*{leading_zeros}(?:{'|'.join(forms)})\s*$"
+    return {"anyOf": [{"enum": values}, {"type": "string", "pattern": pattern}]}
+
+
 class MultiChoiceKind(ItemKind):
     takes_list = True
 
@@ -387,11 +410,15 @@ class MultiChoiceKind(ItemKind):
             if not isinstance(values, list):
                 raise _refuse(domain, value)
             chosen: set[str] = set()
+            written: set[str] = set()
             for entry in values:
                 name = lowered.get(entry.strip().lower()) if isinstance(entry, str) else None
                 if name is None:
                     hint = suggest(entry, list(order)) if isinstance(entry, str) else ""
                     raise ValueError(f"must be {domain}; {shown_briefly(entry)} is not one of them{hint}")
+                if entry in written:  # as the JSON Schema says (uniqueItems): the same entry twice is a slip
+                    raise ValueError(f"names {name!r} twice; name each choice once")
+                written.add(entry)
                 chosen.add(name)
             return tuple(sorted(chosen, key=order.__getitem__))
 
@@ -401,8 +428,9 @@ class MultiChoiceKind(ItemKind):
         return NameInfo(Kind.LIST, frozenset(c.value for c in item.choices), (item.id,))
 
     def json_schema(self, item: MultiChoiceItem) -> dict[str, Any]:
-        values = [choice.value for choice in item.choices]
-        return {"type": "array", "items": {"enum": values}, "uniqueItems": True}
+        one = _choice_schema([choice.value for choice in item.choices])
+        # As the tool reads them: one choice alone stands for a list of it.
+        return {"anyOf": [{"type": "array", "items": one, "uniqueItems": True}, one]}
 
     def choices(self, item: MultiChoiceItem) -> tuple[Choice, ...]:
         return tuple(item.choices)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, ClassVar, NamedTuple
 
 import yaml
 
@@ -22,16 +23,47 @@ from carecheck.core.definitions import (
     RuleSet,
 )
 from carecheck.core.errors import AnswerFileError, CarecheckError, DefinitionError, UsageError
+from carecheck.core.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_INTEGER_DIGITS, MAX_NODES
 from carecheck.core.sources import Path as KeyPath
 from carecheck.core.sources import SourceMap
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-"""Larger files are refused before parsing: no real questionnaire or answer file comes near it."""
-MAX_NODES = 200_000
-"""Caps the values a YAML file may expand to, so alias bombs fail fast instead of eating memory."""
-MAX_DEPTH = 64
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """YAML 1.2's core schema, which editors, yaml-language-server and the JSON Schemas read, instead of PyYAML's
+    YAML 1.1: `010` is 10 (not 8), `on`, `yes` and `1:05` are text, `1_0` is text. An answer means one thing."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, Any]]]] = {}  # only 1.2 core schema
+
+
+_CORE_SCHEMA = (
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
+)
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+
+def _core_int(loader: Any, node: yaml.ScalarNode) -> int:
+    text = str(node.value)
+    base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+    digits = text[2:] if base != 10 else text.lstrip("+-")
+    if len(digits) > MAX_INTEGER_DIGITS:
+        raise _ParseError(
+            f"a number of {len(digits):,} digits; carecheck reads numbers of at most {MAX_INTEGER_DIGITS} digits",
+            node.start_mark.line + 1,
+        )
+    return int(digits, base) if base != 10 else int(text, 10)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _core_int)
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -112,6 +144,15 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        digits = len(text.lstrip("-"))
+        raise _ParseError(
+            f"a number of {digits:,} digits; carecheck reads numbers of at most {MAX_INTEGER_DIGITS} digits", None
+        )
+    return int(text)
+
+
 def _within_depth(data: Any) -> Any:
     """JSON has no node budget like YAML's; its nesting gets the same limit."""
     level, depth = [data], 0
@@ -134,7 +175,7 @@ def parse_answers_text(text: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return _within_depth(json.loads(text, object_pairs_hook=_reject_duplicates))
+            return _within_depth(json.loads(text, object_pairs_hook=_reject_duplicates, parse_int=_bounded_int))
         except json.JSONDecodeError as error:
             if stripped.startswith("["):
                 raise _ParseError(f"invalid JSON: {error.msg}", error.lineno) from None
@@ -371,14 +412,16 @@ def _merge(base: _Document, child: _Document, base_file: str, kind: str) -> _Doc
     lines: dict[KeyPath, int] = {}
     files: dict[KeyPath, str] = {}
     keyed, mappings = _KEYED_LISTS[kind], _MERGED_MAPPINGS[kind]
+    # Each document's paths by every prefix they have: moving a part of a document then touches only that part's
+    # own paths, so merging stays linear in the documents' sizes (20,000 rules and more).
+    under = {id(doc): (_by_prefix(doc.lines), _by_prefix(doc.files)) for doc in (base, child)}
 
     def take(doc: _Document, source: KeyPath, target: KeyPath, file: str | None) -> None:
-        for key, line in doc.lines.items():
-            if key[: len(source)] == source:
-                lines[target + key[len(source) :]] = line
-        for key, origin in doc.files.items():
-            if key[: len(source)] == source:
-                files[target + key[len(source) :]] = origin
+        line_keys, file_keys = under[id(doc)]
+        for key in line_keys.get(source, ()):
+            lines[target + key[len(source) :]] = doc.lines[key]
+        for key in file_keys.get(source, ()):
+            files[target + key[len(source) :]] = doc.files[key]
         if file is not None:
             files[target] = file
 
@@ -410,6 +453,14 @@ def _merge(base: _Document, child: _Document, base_file: str, kind: str) -> _Doc
     lines.setdefault((), child.lines.get((), 1))
     raw["extends"] = child.raw["extends"]  # kept, so that the loaded definition says what it builds on
     return _Document(raw, lines, files, [], [])
+
+
+def _by_prefix(table: dict[KeyPath, Any]) -> dict[KeyPath, list[KeyPath]]:
+    index: dict[KeyPath, list[KeyPath]] = {}
+    for key in table:
+        for length in range(len(key) + 1):
+            index.setdefault(key[:length], []).append(key)
+    return index
 
 
 def _merge_entries(base: list[Any], child: list[Any]) -> tuple[list[Any], list[tuple[bool, int]]]:

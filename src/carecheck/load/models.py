@@ -22,6 +22,7 @@ from carecheck.core import definitions
 from carecheck.core.conditions import suggest
 from carecheck.core.definitions import Constraints, Frozen
 from carecheck.core.errors import DefinitionError
+from carecheck.core.limits import MAX_SUGGESTED_KEYS
 from carecheck.core.sources import SourceMap, dotted
 
 _Part = TypeVar("_Part", bound=Frozen)
@@ -151,11 +152,15 @@ def validate(cls: type[_Part], raw: Any, source: SourceMap) -> _Part:
 
 def _validation_message(error: ValidationError, source: SourceMap) -> str:
     lines = []
+    unknown = 0
     for fault in error.errors(include_url=False, include_input=False):
         loc = fault["loc"]
         kept = [part for part in loc if (isinstance(part, int) or part not in _UNION_TAGS)]
         message = fault["msg"]
         if fault["type"] == "extra_forbidden":
+            unknown += 1
+            if unknown > MAX_SUGGESTED_KEYS:  # each did-you-mean compares with every field name: count the rest
+                continue
             key = str(kept[-1])
             message = f"unknown key {key!r}{suggest(key, field_names())}: remove it or correct its spelling"
             kept = [*kept[:-1], key]
@@ -164,4 +169,6 @@ def _validation_message(error: ValidationError, source: SourceMap) -> str:
         elif fault["type"] == "union_tag_invalid":
             message = "`type` must be one of integer, boolean, choice, multi, text"
         lines.append(f"{source.where(kept)}: {dotted(kept)}: {message}")
+    if unknown > MAX_SUGGESTED_KEYS:
+        lines.append(f"and {unknown - MAX_SUGGESTED_KEYS:,} more unknown keys")
     return "\n".join(lines)

@@ -12,13 +12,19 @@ from typing import Any
 
 from carecheck.core.assessor import Assessor
 from carecheck.core.result import Note, Outcome, Result, Score
+from carecheck.core.safetext import json_escaped
 from carecheck.core.wording import safety_dict_for, safety_messages
 
 _MEMO_LIMIT = 50_000
 """Encoded fragments kept at most in each memo; past it a memo starts afresh, so memory stays flat over any batch."""
 
-encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""The one JSON encoding of carecheck's output: UTF-8 text, compact, keys in the order given."""
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def encode(value: Any) -> str:
+    """The one JSON encoding of carecheck's output: UTF-8 text, compact, keys in the order given, controls that
+    could drive a terminal escaped (`safetext.json_escaped`)."""
+    return json_escaped(_encode(value))
 
 
 class _Memo(dict[Any, str]):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from carecheck.core.assessor import Assessor
 from carecheck.core.result import Result, error_to_dict, result_to_dict
-from carecheck.core.safetext import literal
+from carecheck.core.safetext import json_escaped, literal
 from carecheck.core.wording import Credit, Explanation, ScoreLine, and_list, explain, safety_dict
 from carecheck.output.formats import Format
 
@@ -734,11 +734,12 @@ def result_json(result: Result, assessor: Assessor) -> str:
     For many results, `carecheck.output.jsonresult.JsonResultWriter` gives the same bytes faster.
     """
     payload = result_to_dict(result, safety_dict(result, assessor), assessor.rules.rules.disclaimer)
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return json_escaped(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
 
 def error_json(kind: str, message: str, problems: list[dict[str, str]], record_id: Any = None) -> str:
-    return json.dumps(error_to_dict(kind, message, problems, record_id), ensure_ascii=False, separators=(",", ":"))
+    payload = error_to_dict(kind, message, problems, record_id)
+    return json_escaped(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
 
 def render_result(
