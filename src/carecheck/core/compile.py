@@ -147,7 +147,10 @@ def _compile_instruments(loaded: LoadedQuestionnaire) -> tuple[CompiledInstrumen
                     source.file,
                     where,
                 )
-            low, high = low + points[0], high + points[1]
+            if item.required and item.when is None:
+                low, high = low + points[0], high + points[1]
+            else:  # an answer left out adds nothing: the totals the bands must cover reach down (or up) to that
+                low, high = low + min(points[0], 0), high + max(points[1], 0)
         band_scope = Scope({item.id: kind_of(item).name_info(item) for item in instrument.items})
         bands: list[Band] = []
         for b_index, band in enumerate(instrument.scoring.bands):
