@@ -417,9 +417,17 @@ class _RuleCompiler:
             if isinstance(rule.level, LevelFrom):
                 item = self.item_index.get(rule.level.item)
                 if item is None or item.definition.type != "choice":
+                    fitting = [
+                        candidate.id
+                        for candidate in self.items
+                        if candidate.definition.type == "choice"
+                        and any(
+                            c.value in level_ids for c in kind_of(candidate.definition).choices(candidate.definition)
+                        )
+                    ]
                     raise self.fail(
                         f"level.item {rule.level.item!r} must be a single-choice item whose choices are level ids"
-                        f"{suggest(rule.level.item, self.item_index)}",
+                        f"{suggest(rule.level.item, fitting)}",
                         (*path, "level", "item"),
                     )
                 if not any(choice.value in level_ids for choice in kind_of(item.definition).choices(item.definition)):
