@@ -1,0 +1,320 @@
+"""Compiling definitions: instrument scoring and bands, placement levels read from answers, and reasons, each checked
+through both the closures and the generated code on a small questionnaire and rule set written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carecheck import Assessor, load_assessor
+from carecheck.core.errors import DefinitionError
+
+# An instrument scored from a minimum other than 0: each answer scores 1 to 3 points, `lift_3` reversed, so the
+# total runs from 3 to 9.
+INSTRUMENT = """id: lift
+name: Lift scale
+attribution: {{name: Lift scale, authors: Test authors, source: Written for these tests, terms: Free to use}}
+items:
+  - {{id: lift_1, type: choice, prompt: First?,
+     choices: &points [{{value: 1, label: low}}, {{value: 2, label: mid}}, {{value: 3, label: high}}]}}
+  - {{id: lift_2, type: choice, prompt: Second?, choices: *points}}
+  - {{id: lift_3, type: choice, prompt: Third?, choices: *points}}
+scoring:
+  items: [lift_1, lift_2, lift_3]
+  reverse: [lift_3]
+  bands:
+{bands}
+"""
+RANGED_BANDS = """    - {id: low, label: Low, min: 3, max: 4}
+    - {id: middle, label: Middle, min: 5, max: 8}
+    - {id: top, label: Top, min: 9}"""
+
+QUESTIONNAIRE = """id: small
+version: "1"
+title: A small questionnaire
+instruments:
+  lift: lift.yaml
+sections:
+  - id: before
+    title: Before
+    items:
+      - id: prior
+        type: choice
+        prompt: Which care did you have before?
+        choices: [{value: outpatient, label: Outpatient}, {value: iop, label: IOP}, {value: unsure, label: Not sure}]
+      - {id: days, type: integer, prompt: How many days?, min: 0, max: 30}
+      - {id: note, type: text, prompt: Anything else?, required: false}
+      - id: mood
+        type: choice
+        prompt: Mood?
+        required: false
+        choices: [{value: good, label: Good}, {value: low, label: Low}]
+  - id: lift
+    title: Lift
+    instrument: lift
+"""
+
+RULES = """id: small-rules
+version: "1"
+title: Small rules
+questionnaire: questionnaire.yaml
+disclaimer: A test rule set.
+guide: {{title: A guide, sections: [One]}}
+criteria:
+  - {{id: c, section: One, text: A criterion.}}
+levels:
+  - {{id: outpatient, name: Outpatient care, summary: s, setting: s, typical_week: w}}
+  - {{id: iop, name: Intensive outpatient, summary: s, setting: s, typical_week: w}}
+  - {{id: inpatient, name: Inpatient care, summary: s, setting: s, typical_week: w}}
+placement:
+{placement}
+suggestions: {{when: "true"}}
+safety:
+  crisis_heading: Help
+  crisis_message: Help now.
+  crisis_contacts: [{{name: "988", how: Call 988.}}]
+  check_in_message: Talk soon.
+  check_in_contacts: [{{name: "988", how: Call 988.}}]
+finding_care:
+  intro: Find care.
+  checklist: [Ask.]
+  contacts: [{{name: "988", how: Call 988.}}]
+  section: One
+"""
+PLACEMENT = """  - id: stepped-up
+    when: "asked(prior)"
+    level: {item: prior, step: 1}
+    reason: "{prior} was not enough."
+    criteria: [c]
+  - id: many-days
+    when: "days >= 20"
+    level: iop
+    reason: "Use on {days} days."
+    criteria: [c]
+  - id: lift-top
+    when: "lift.band == 'top'"
+    level: inpatient
+    reason: "A lift total of {lift}"
+    criteria: [c]"""
+
+
+def write_definitions(
+    folder: Path, *, bands: str = RANGED_BANDS, placement: str = PLACEMENT, questionnaire: str = QUESTIONNAIRE
+) -> Path:
+    """The small questionnaire and rule set in `folder`; returns the rule set's path."""
+    (folder / "lift.yaml").write_text(INSTRUMENT.format(bands=bands))
+    (folder / "questionnaire.yaml").write_text(questionnaire)
+    rules = folder / "rules.yaml"
+    rules.write_text(RULES.format(placement=placement))
+    return rules
+
+
+def small_assessor(folder: Path, **changes: str) -> Assessor:
+    return load_assessor(rules=str(write_definitions(folder, **changes)))
+
+
+def load_error(folder: Path, **changes: str) -> str:
+    with pytest.raises(DefinitionError) as caught:
+        small_assessor(folder, **changes)
+    return caught.value.message
+
+
+def decided_both_ways(assessor: Assessor, values: dict[str, Any]) -> Any:
+    """The outcome by the closures, after checking that the generated code gives the same."""
+    checked = dict.fromkeys(item.id for item in assessor.items) | values
+    outcome = assessor.decide_by_closures(checked)
+    assert assessor.generated().decide(checked) == outcome
+    return outcome
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(n for n, row in enumerate(path.read_text().splitlines(), 1) if needle in row)
+
+
+# --- scoring from a minimum other than 0 --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "total", "band"),
+    [
+        ((1, 1, 3), 3, "low"),  # the least total: every answer at its lowest points, the reversed one at its highest
+        ((2, 1, 3), 4, "low"),
+        ((1, 2, 2), 5, "middle"),
+        ((3, 3, 2), 8, "middle"),
+        ((3, 3, 1), 9, "top"),  # the most
+        ((3, None, None), 3, "low"),  # one answer given: its points alone
+        ((None, None, 1), 3, "low"),  # the reversed answer alone
+    ],
+)
+def test_an_instrument_scored_from_one_gets_each_total_its_band(
+    tmp_path: Path, answers: tuple[int | None, ...], total: int, band: str
+) -> None:
+    assessor = small_assessor(tmp_path)
+    outcome = decided_both_ways(assessor, dict(zip(("lift_1", "lift_2", "lift_3"), answers, strict=True)))
+    assert (outcome.scores["lift"].total, outcome.scores["lift"].band) == (total, band)
+
+
+def test_an_instrument_with_no_answer_has_no_score(tmp_path: Path) -> None:
+    outcome = decided_both_ways(small_assessor(tmp_path), {})
+    assert "lift" not in outcome.scores
+
+
+def test_the_range_of_totals_starts_at_the_least_points(tmp_path: Path) -> None:
+    (instrument,) = small_assessor(tmp_path).definitions.instruments
+    assert (instrument.minimum, instrument.maximum) == (3, 9)
+    assert instrument.band_by_total == ("low", "low", "middle", "middle", "middle", "middle", "top")
+
+
+def test_an_answer_that_may_be_left_out_widens_the_totals_the_bands_must_cover(tmp_path: Path) -> None:
+    """The first answer is optional and the second asked only after a 3 to the first: one answered alone scores from
+    1 point, below the 3 every answer together scores at least."""
+    rules = write_definitions(tmp_path)
+    instrument = tmp_path / "lift.yaml"
+    instrument.write_text(instrument.read_text().replace("{id: lift_1,", "{id: lift_1, required: false,", 1))
+    instrument.write_text(instrument.read_text().replace("{id: lift_2,", '{id: lift_2, when: "lift_1 == 3",', 1))
+    with pytest.raises(DefinitionError) as caught:
+        load_assessor(rules=str(rules))
+    assert caught.value.message == (
+        f"{instrument}:{line_of(instrument, 'bands:')}: instrument 'lift': a total of 1 falls in no band; totals "
+        "run from 1 to 9, and each must fall in exactly one band"
+    )
+    instrument.write_text(
+        instrument.read_text().replace("{id: low, label: Low, min: 3,", "{id: low, label: Low, min: 1,")
+    )
+    assessor = load_assessor(rules=str(rules))
+    outcome = decided_both_ways(assessor, {"lift_3": 3})
+    assert outcome.scores["lift"] == (1, "low")
+    assert decided_both_ways(assessor, {"lift_1": 3, "lift_2": 3, "lift_3": 1}).scores["lift"] == (9, "top")
+
+
+# --- band checks --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bands", "message"),
+    [
+        (
+            "    - {id: low, label: Low, min: 3, max: 5}\n    - {id: top, label: Top, min: 5}",
+            "instrument 'lift': a total of 5 falls in more than one band (low, top); totals run from 3 to 9, and each "
+            "must fall in exactly one band",
+        ),
+        (
+            "    - {id: low, label: Low, max: 4}\n    - {id: top, label: Top, min: 5, max: 8}",
+            "instrument 'lift': a total of 9 falls in no band; totals run from 3 to 9, and each must fall in exactly "
+            "one band",
+        ),
+        (
+            "    - {id: low, label: Low, min: 4, max: 6}\n    - {id: top, label: Top, min: 7}",
+            "instrument 'lift': a total of 3 falls in no band; totals run from 3 to 9, and each must fall in exactly "
+            "one band",
+        ),
+    ],
+    ids=["overlapping", "short-of-the-maximum", "short-of-the-minimum"],
+)
+def test_ranged_bands_must_give_each_total_exactly_one_band(tmp_path: Path, bands: str, message: str) -> None:
+    placement = PLACEMENT.replace("lift.band == 'top'", "lift >= 9")
+    assert load_error(tmp_path, bands=bands, placement=placement) == (
+        f"{tmp_path / 'lift.yaml'}:{line_of(tmp_path / 'lift.yaml', 'bands:')}: {message}"
+    )
+
+
+@pytest.mark.parametrize(
+    "last",
+    ['{id: top, label: Top, when: "lift_1 == 3"}', "{id: top, label: Top, min: 0}"],
+)
+def test_the_last_of_condition_bands_must_hold_always(tmp_path: Path, last: str) -> None:
+    bands = f'    - {{id: low, label: Low, when: "lift_1 == 1"}}\n    - {last}'
+    assert load_error(tmp_path, bands=bands) == (
+        f"{tmp_path / 'lift.yaml'}:{line_of(tmp_path / 'lift.yaml', '{id: top')}: instrument 'lift': the last band "
+        'must have `when: "true"` so that every answer set gets a band'
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "band"),
+    [
+        ({"lift_1": 1, "lift_2": 1, "lift_3": 1}, "low"),  # the first band that holds, though `middle` holds too
+        ({"lift_1": 2, "lift_2": 1, "lift_3": 1}, "middle"),
+        ({"lift_1": 3, "lift_2": 3, "lift_3": 3}, "top"),
+        ({"lift_1": 3, "lift_2": None, "lift_3": None}, "top"),
+    ],
+)
+def test_condition_bands_are_tried_in_order(tmp_path: Path, answers: dict[str, Any], band: str) -> None:
+    bands = (
+        '    - {id: low, label: Low, when: "lift_1 == 1"}\n'
+        '    - {id: middle, label: Middle, when: "lift_1 <= 2 and asked(lift_2)"}\n'
+        '    - {id: top, label: Top, when: " true "}'
+    )
+    outcome = decided_both_ways(small_assessor(tmp_path, bands=bands), answers)
+    assert outcome.scores["lift"].band == band
+
+
+# --- placement: a level read from an answer -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (
+            "priorr",
+            "level.item 'priorr' must be a single-choice item whose choices are level ids (did you mean 'prior'?)",
+        ),
+        ("days", "level.item 'days' must be a single-choice item whose choices are level ids"),
+        ("lift", "level.item 'lift' must be a single-choice item whose choices are level ids"),
+    ],
+    ids=["unknown", "a-number", "a-score"],
+)
+def test_a_level_read_from_an_item_needs_a_choice_item(tmp_path: Path, item: str, message: str) -> None:
+    rules = tmp_path / "rules.yaml"
+    error = load_error(tmp_path, placement=PLACEMENT.replace("{item: prior,", f"{{item: {item},"))
+    assert error == f"{rules}:{line_of(rules, '{item: ')}: {message}"
+
+
+def test_a_level_read_from_an_item_needs_a_choice_that_names_a_level(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    error = load_error(tmp_path, placement=PLACEMENT.replace("{item: prior,", "{item: mood,"))
+    assert error == f"{rules}:{line_of(rules, '{item: ')}: none of the choices of 'mood' is a level id"
+
+
+@pytest.mark.parametrize(
+    ("prior", "step", "days", "level", "reasons"),
+    [
+        ("outpatient", 1, 0, "iop", ["Outpatient care was not enough."]),
+        ("outpatient", 0, 0, "outpatient", ["Outpatient care was not enough."]),
+        ("iop", 1, 0, "inpatient", ["Intensive outpatient was not enough."]),
+        ("iop", 3, 0, "inpatient", ["Intensive outpatient was not enough."]),  # no higher than the top level
+        ("unsure", 1, 0, "outpatient", []),  # an answer that names no level: the rule does not fire
+        ("unsure", 1, 25, "iop", ["Use on 25 days."]),  # ... and the rules after it still do
+        (None, 1, 25, "iop", ["Use on 25 days."]),
+        ("outpatient", 1, 25, "iop", ["Outpatient care was not enough.", "Use on 25 days."]),
+    ],
+)
+def test_a_level_read_from_an_answer_is_stepped_up_and_capped(
+    tmp_path: Path, prior: str | None, step: int, days: int, level: str, reasons: list[str]
+) -> None:
+    assessor = small_assessor(tmp_path, placement=PLACEMENT.replace("step: 1", f"step: {step}"))
+    outcome = decided_both_ways(assessor, {"prior": prior, "days": days})
+    assert assessor.levels[outcome.final] == level
+    assert [text for _, _, text, _ in outcome.fired] == reasons
+
+
+# --- reasons ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("{prior} was not enough.", "Intensive outpatient was not enough."),  # starts with a placeholder
+        ("Before: {prior}", "Before: Intensive outpatient"),  # ends with one
+        ("{prior}", "Intensive outpatient"),
+        ("{prior}{days}", "Intensive outpatient7"),
+        ("Before: {prior}, for {days} days ({note}).", "Before: Intensive outpatient, for 7 days (not answered)."),
+        ("No placeholder at all.", "No placeholder at all."),
+    ],
+)
+def test_a_reason_is_filled_alike_wherever_its_placeholders_stand(tmp_path: Path, reason: str, said: str) -> None:
+    placement = PLACEMENT.replace('"{prior} was not enough."', repr(reason).replace("'", '"'))
+    outcome = decided_both_ways(small_assessor(tmp_path, placement=placement), {"prior": "iop", "days": 7})
+    assert outcome.fired[0][2] == said
