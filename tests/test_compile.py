@@ -46,6 +46,7 @@ sections:
         choices: [{value: outpatient, label: Outpatient}, {value: iop, label: IOP}, {value: unsure, label: Not sure}]
       - {id: days, type: integer, prompt: How many days?, min: 0, max: 30}
       - {id: note, type: text, prompt: Anything else?, required: false}
+      - {id: kinds, type: multi, prompt: Which?, required: false, choices: [{value: a, label: A}, {value: b, label: B}]}
       - id: mood
         type: choice
         prompt: Mood?
@@ -70,6 +71,7 @@ levels:
   - {{id: inpatient, name: Inpatient care, summary: s, setting: s, typical_week: w}}
 placement:
 {placement}
+{extra}
 suggestions: {{when: "true"}}
 safety:
   crisis_heading: Help
@@ -101,13 +103,19 @@ PLACEMENT = """  - id: stepped-up
 
 
 def write_definitions(
-    folder: Path, *, bands: str = RANGED_BANDS, placement: str = PLACEMENT, questionnaire: str = QUESTIONNAIRE
+    folder: Path,
+    *,
+    bands: str = RANGED_BANDS,
+    placement: str = PLACEMENT,
+    questionnaire: str = QUESTIONNAIRE,
+    extra: str = "",
 ) -> Path:
-    """The small questionnaire and rule set in `folder`; returns the rule set's path."""
+    """The small questionnaire and rule set in `folder` (`extra`: more sections of the rule set, such as derived
+    values and notes); returns the rule set's path."""
     (folder / "lift.yaml").write_text(INSTRUMENT.format(bands=bands))
     (folder / "questionnaire.yaml").write_text(questionnaire)
     rules = folder / "rules.yaml"
-    rules.write_text(RULES.format(placement=placement))
+    rules.write_text(RULES.format(placement=placement, extra=extra))
     return rules
 
 
