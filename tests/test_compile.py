@@ -326,3 +326,45 @@ def test_a_reason_is_filled_alike_wherever_its_placeholders_stand(tmp_path: Path
     placement = PLACEMENT.replace('"{prior} was not enough."', repr(reason).replace("'", '"'))
     outcome = decided_both_ways(small_assessor(tmp_path, placement=placement), {"prior": "iop", "days": 7})
     assert outcome.fired[0][2] == said
+
+
+# --- derived values ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "condition", "error"),
+    [
+        ("[1, 3], otherwise: 0", "d >= 2", None),  # whole numbers: a number
+        ("[1, 3], otherwise: 0", "d == 'x'", "`==` compares a number value with a text value"),
+        ("[1, 3]", "d >= 2", None),  # no otherwise: absent when no case holds, still a number
+        ("[true, false], otherwise: false", "d == true", None),  # yes/no
+        ("[true, false], otherwise: false", "d >= 1", "`>=` compares numbers, not yes/no with number"),
+        ("[low, high], otherwise: none", "d == 'high'", None),  # words: those words only
+        ("[low, high], otherwise: none", "d == 'none'", None),
+        ("[low, high], otherwise: none", "d == 'hihg'", "'hihg' is not a value of 'd' (did you mean 'high'?)"),
+        ("[low, high]", "d == 'none'", "'none' is not a value of 'd'"),
+        ("[1, high], otherwise: 0", "d == 'high' or d >= 1", None),  # a mix: anything goes
+        ("[true, 2], otherwise: 0", "d == true or d == 2", None),  # a yes/no is no number
+    ],
+)
+def test_a_derived_value_has_the_kind_and_values_of_its_cases(
+    tmp_path: Path, values: str, condition: str, error: str | None
+) -> None:
+    listed, _, otherwise = values.partition("], ")
+    cases = ", ".join(
+        f"{{when: 'days >= {n}', value: {value.strip()}}}" for n, value in enumerate(listed.strip("[]").split(","))
+    )
+    otherwise = f", {otherwise}" if otherwise else ""
+    extra = f"derived:\n  - {{id: d, description: A derived value, cases: [{cases}]{otherwise}}}"
+    placement = PLACEMENT.replace("days >= 20", condition)
+    if error is None:
+        small_assessor(tmp_path, placement=placement, extra=extra)
+    else:
+        assert error in load_error(tmp_path, placement=placement, extra=extra)
+
+
+def test_the_record_id_key_cannot_be_an_item(tmp_path: Path) -> None:
+    questionnaire = QUESTIONNAIRE.replace("{id: days,", "{id: id,")
+    placement = PLACEMENT.replace("days", "prior")
+    error = load_error(tmp_path, questionnaire=questionnaire, placement=placement)
+    assert "item id 'id' is used twice (or is the reserved key `id`); give each item its own id" in error

@@ -133,12 +133,35 @@ def test_not_of_an_absent_answer_is_true_so_policies_compare_explicitly() -> Non
         ("substances in ['alcohol']", "`in` tests one value: use has_any(list, ...) for lists"),
         ("'alcohol' in housing", "`in` needs a list on its right, such as a multiple-choice item"),
         ("age ` 3", "unexpected character '`' (use 'single quotes' around words)"),
+        ("(age > 3 age", "expected ')', found 'age'"),
+        ("age 3 in [3]", "unexpected '3' (missing `and` or `or`?)"),
+        ("housing 'none' in substances", "unexpected \"'none'\" (missing `and` or `or`?)"),
+        ("phq9_9 in [count(withdrawal_now)]", "a list holds only numbers and 'words'"),
+        ("has_any(substances, count(withdrawal_now))", "has_any() looks for fixed 'words'"),
     ],
 )
 def test_faults_are_named_with_a_fix(source: str, message: str) -> None:
     with pytest.raises(ConditionError) as caught:
         compile_condition(source, SCOPE)
     assert message in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("age > 3 ;", "unexpected character ';'"),
+        ("age > 3 !", "unexpected character '!'"),
+        ("age = 3", "unexpected character '=' (use `==` to compare)"),
+        ("housing == \u2018none\u2019", "unexpected character '\u2018' (use 'single quotes' around words)"),
+        ("housing == `none`", "unexpected character '`' (use 'single quotes' around words)"),
+    ],
+)
+def test_a_character_the_language_does_not_know_is_named_with_a_hint_only_where_one_helps(
+    source: str, message: str
+) -> None:
+    with pytest.raises(ConditionError) as caught:
+        compile_condition(source, SCOPE)
+    assert caught.value.message == message
 
 
 @pytest.mark.parametrize(
@@ -151,9 +174,12 @@ def test_faults_are_named_with_a_fix(source: str, message: str) -> None:
         ("(age > 3", 9),
         ("age > 3 withdrawal_now", 9),
         ("has_any(substances, 'beer')", 21),
+        ("age > 3;", 8),
+        ("age >= 18 and", 14),
+        ("age >= 18 and ", 15),
     ],
 )
-def test_the_column_points_at_the_fault(source: str, column: int) -> None:
+def test_the_column_points_at_the_fault(source: str, column: int) -> None:  # counted from 1
     with pytest.raises(ConditionError) as caught:
         compile_condition(source, SCOPE)
     assert caught.value.column == column
@@ -174,6 +200,12 @@ def test_the_column_points_at_the_fault(source: str, column: int) -> None:
         ("true == withdrawal_now", {"withdrawal_now": True}, True),
         ("withdrawal_now in [true]", {"withdrawal_now": True}, True),
         ("withdrawal_now in [true]", {"withdrawal_now": False}, False),
+        ("(not withdrawal_now) == true", {"withdrawal_now": False}, True),
+        ("(not withdrawal_now) != true", {"withdrawal_now": False}, False),
+        ("(withdrawal_now or age > 3) == true", {"age": 4}, True),
+        ("'stable' in ['stable', 'none']", {}, True),
+        ("'stable' not in ['stable', 'none']", {}, False),
+        ("3 in [1, 3]", {}, True),
         ("count(true, false, true) == 2", {}, True),
         ("any(false, withdrawal_now)", {"withdrawal_now": True}, True),
         ("all(true, withdrawal_now)", {"withdrawal_now": False}, False),
