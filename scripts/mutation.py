@@ -91,7 +91,8 @@ def main() -> int:
             shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*SKIPPED_COPY))
             copies.put(copy)
         for module in options.modules:
-            mutants = sample(module, options.sample, options.seed)
+            # Sampled from a copy, so that the mutants are those of the source tested even if the checkout changes.
+            mutants = sample(copies.queue[0], module, options.sample, options.seed)
             command = test_command(module)
             baseline = run_one(None, copies.queue[0], command, options.timeout, equivalent)
             if baseline != "survived":
@@ -123,13 +124,13 @@ def test_command(module: str) -> str:
     return f"PYTHONPATH=src PYTHONDONTWRITEBYTECODE=1 {pytest} {tests}"
 
 
-def sample(module: str, size: int, seed: int) -> list[Mutant]:
+def sample(tree: Path, module: str, size: int, seed: int) -> list[Mutant]:
     """A seeded sample of the module's mutants, annotation-only ones left out."""
     import cosmic_ray.plugins
     from cosmic_ray.ast import ast_nodes, get_ast_from_path
     from cosmic_ray.mutating import mutate_code
 
-    path = ROOT / CORE / f"{module}.py"
+    path = tree / CORE / f"{module}.py"
     source = path.read_text(encoding="utf-8")
     skipped = unevaluated_spans(source)
     found: list[tuple[str, int, int]] = []
@@ -198,6 +199,7 @@ def timed(mutant: Mutant, copies: Queue[Path], command: str, timeout: float, equ
     try:
         started = time.monotonic()
         verdict = run_one(mutant, copy, command, timeout, equivalent)
+        print(verdict[0], end="", file=sys.stderr, flush=True)  # progress: k(illed), s(urvived), e(quivalent) ...
         return Outcome(mutant, verdict, time.monotonic() - started)
     finally:
         copies.put(copy)

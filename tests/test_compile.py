@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from carecheck import Assessor, load_assessor
-from carecheck.core.errors import DefinitionError
+from carecheck.core.errors import AnswersError, DefinitionError
 
 # An instrument scored from a minimum other than 0: each answer scores 1 to 3 points, `lift_3` reversed, so the
 # total runs from 3 to 9.
@@ -46,6 +46,7 @@ sections:
         choices: [{value: outpatient, label: Outpatient}, {value: iop, label: IOP}, {value: unsure, label: Not sure}]
       - {id: days, type: integer, prompt: How many days?, min: 0, max: 30}
       - {id: note, type: text, prompt: Anything else?, required: false}
+      - {id: alone, type: boolean, prompt: Alone?, required: false}
       - {id: kinds, type: multi, prompt: Which?, required: false, choices: [{value: a, label: A}, {value: b, label: B}]}
       - id: mood
         type: choice
@@ -93,11 +94,13 @@ PLACEMENT = """  - id: stepped-up
   - id: many-days
     when: "days >= 20"
     level: iop
+    safety_note: true
     reason: "Use on {days} days."
     criteria: [c]
   - id: lift-top
     when: "lift.band == 'top'"
     level: inpatient
+    urgent: true
     reason: "A lift total of {lift}"
     criteria: [c]"""
 
@@ -130,10 +133,21 @@ def load_error(folder: Path, **changes: str) -> str:
 
 
 def decided_both_ways(assessor: Assessor, values: dict[str, Any]) -> Any:
-    """The outcome by the closures, after checking that the generated code gives the same."""
+    """The outcome by the closures, after checking that the generated code gives the same, both from checked values
+    and, where the values make a complete answer set, from the answers themselves."""
     checked = dict.fromkeys(item.id for item in assessor.items) | values
     outcome = assessor.decide_by_closures(checked)
-    assert assessor.generated().decide(checked) == outcome
+    generated = assessor.generated()
+    assert generated.decide(checked) == outcome
+    answers = {key: value for key, value in values.items() if value is not None}
+    try:
+        fully_checked, warnings, _ = assessor.check(answers)
+    except AnswersError:
+        assert generated.check_and_decide(answers, True) is None
+    else:
+        fast = generated.check_and_decide(answers, True)
+        assert fast == (fully_checked, assessor.decide_by_closures(fully_checked))
+        assert warnings == ()
     return outcome
 
 
@@ -320,12 +334,48 @@ def test_a_level_read_from_an_answer_is_stepped_up_and_capped(
         ("{prior}{days}", "Intensive outpatient7"),
         ("Before: {prior}, for {days} days ({note}).", "Before: Intensive outpatient, for 7 days (not answered)."),
         ("No placeholder at all.", "No placeholder at all."),
+        ("{kinds}; {alone}; {lift}; {lift.band}", "a, b; yes; 3; low"),
     ],
 )
 def test_a_reason_is_filled_alike_wherever_its_placeholders_stand(tmp_path: Path, reason: str, said: str) -> None:
     placement = PLACEMENT.replace('"{prior} was not enough."', repr(reason).replace("'", '"'))
-    outcome = decided_both_ways(small_assessor(tmp_path, placement=placement), {"prior": "iop", "days": 7})
+    answers = {"prior": "iop", "days": 7, "lift_1": 1, "lift_2": 1, "lift_3": 3, "alone": True, "kinds": ("a", "b")}
+    outcome = decided_both_ways(small_assessor(tmp_path, placement=placement), answers)
     assert outcome.fired[0][2] == said
+
+
+@pytest.mark.parametrize(
+    ("answers", "said"),
+    [
+        ({"prior": "unsure", "kinds": (), "alone": False}, "unsure; none; no"),  # a choice that names no level
+        ({"prior": "outpatient", "kinds": ("b",)}, "Outpatient care; b; not answered"),
+    ],
+)
+def test_values_are_said_in_words(tmp_path: Path, answers: dict[str, Any], said: str) -> None:
+    placement = PLACEMENT.replace("days >= 20", "true").replace('"Use on {days} days."', '"{prior}; {kinds}; {alone}"')
+    outcome = decided_both_ways(small_assessor(tmp_path, placement=placement), {"days": 3} | answers)
+    assert [text for index, _, text, _ in outcome.fired if index == 1] == [said]
+
+
+@pytest.mark.parametrize(
+    ("days", "lift", "urgent", "safety_note"),
+    [
+        (19, (1, 1, 3), False, False),
+        (20, (1, 1, 3), False, True),  # a safety note from the rule on days
+        (3, (3, 3, 1), True, False),  # urgent from the rule on the lift band
+        (30, (3, 3, 1), True, True),
+    ],
+)
+def test_urgent_and_safety_note_come_from_the_rules_that_fired(
+    tmp_path: Path, days: int, lift: tuple[int, ...], urgent: bool, safety_note: bool
+) -> None:
+    assessor = small_assessor(tmp_path)
+    answers = {"prior": "unsure", "days": days} | dict(zip(("lift_1", "lift_2", "lift_3"), lift, strict=True))
+    outcome = decided_both_ways(assessor, answers)
+    assert (outcome.urgent, outcome.safety_note) == (urgent, safety_note)
+    assert assessor.generated().check_and_decide(answers, False) == (None, outcome)  # complete: the fast path
+    assert assessor.safety(dict.fromkeys(item.id for item in assessor.items) | answers) == (urgent, safety_note)
+    assert assessor.safety(dict.fromkeys(item.id for item in assessor.items) | {"days": days}) == (False, safety_note)
 
 
 # --- derived values ---------------------------------------------------------------------------------------------------

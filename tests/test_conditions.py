@@ -138,12 +138,33 @@ def test_not_of_an_absent_answer_is_true_so_policies_compare_explicitly() -> Non
         ("housing 'none' in substances", "unexpected \"'none'\" (missing `and` or `or`?)"),
         ("phq9_9 in [count(withdrawal_now)]", "a list holds only numbers and 'words'"),
         ("has_any(substances, count(withdrawal_now))", "has_any() looks for fixed 'words'"),
+        ("has_any(not substances, 'alcohol')", "has_any() takes a multiple-choice item and the values to look for"),
+        ("fired(asked(age))", "fired() takes placement rule ids in quotes"),
+        ("fired('safety-acute', 3)", "fired() takes placement rule ids in quotes"),
     ],
 )
 def test_faults_are_named_with_a_fix(source: str, message: str) -> None:
     with pytest.raises(ConditionError) as caught:
         compile_condition(source, SCOPE)
     assert message in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("(age > 3", "expected ')', found the end of the condition"),
+        ("(age > 3 age", "expected ')', found 'age'"),
+        ("withdrawal_now not withdrawal_now", "unexpected 'not' (missing `and` or `or`?)"),
+        ("and age > 3", "expected a name, a number or a 'word', found 'and'"),
+        ("age == != 3", "expected a name, a number or a 'word', found '!='"),
+        ("age == ) 3", "expected a name, a number or a 'word', found ')'"),
+        ("any(age > 3", "expected `,` or `)` after an argument of any(), found the end of the condition"),
+    ],
+)
+def test_a_parse_fault_says_what_was_expected_and_what_was_found(source: str, message: str) -> None:
+    with pytest.raises(ConditionError) as caught:
+        compile_condition(source, SCOPE)
+    assert caught.value.message == message
 
 
 @pytest.mark.parametrize(
@@ -201,6 +222,23 @@ def test_the_column_points_at_the_fault(source: str, column: int) -> None:  # co
         ("withdrawal_now in [true]", {"withdrawal_now": True}, True),
         ("withdrawal_now in [true]", {"withdrawal_now": False}, False),
         ("(not withdrawal_now) == true", {"withdrawal_now": False}, True),
+        ("any(withdrawal_now) == true", {"withdrawal_now": True}, True),
+        ("has_any(substances, 'alcohol') != asked(age)", {"substances": ("alcohol",)}, True),
+        ("withdrawal_now or housing == 'none' or age > 60", {"age": 61}, True),
+        ("withdrawal_now or housing == 'none' or age > 60", {"age": 60}, False),
+        (
+            "withdrawal_now and housing == 'none' and age > 60",
+            {"withdrawal_now": True, "housing": "none", "age": 61},
+            True,
+        ),
+        (
+            "withdrawal_now and housing == 'none' and age > 60",
+            {"withdrawal_now": True, "housing": "none", "age": 6},
+            False,
+        ),
+        ("any(withdrawal_now, false, age > 60, true)", {}, True),
+        ("all(true, withdrawal_now, age > 60, true)", {"withdrawal_now": True, "age": 61}, True),
+        ("all(true, withdrawal_now, age > 60, true)", {"withdrawal_now": True, "age": 60}, False),
         ("(not withdrawal_now) != true", {"withdrawal_now": False}, False),
         ("(withdrawal_now or age > 3) == true", {"age": 4}, True),
         ("'stable' in ['stable', 'none']", {}, True),
@@ -249,6 +287,7 @@ TABLE_SCOPE = Scope(
         "flag": NameInfo(Kind.BOOL),
         "housing": NameInfo(Kind.TEXT, frozenset({"stable", "unstable", "none"})),
         "substances": NameInfo(Kind.LIST, frozenset({"alcohol", "cannabis", "none"})),
+        "v": NameInfo(Kind.ANY),
     }
 )
 
@@ -329,6 +368,23 @@ def test_not_in_between_two_answers(
     source: str, housing: str | None, substances: tuple[str, ...] | None, expected: bool
 ) -> None:
     assert both_ways(source, housing=housing, substances=substances) is expected
+
+
+@pytest.mark.parametrize(
+    ("source", "v", "expected"),
+    [
+        ("v in ['x', 1]", "x", True),
+        ("v in ['x', 1]", 1, True),
+        ("v in ['x', 1]", 2, False),
+        ("v not in ['x', 1]", 2, True),
+        ("v not in ['x', 1]", None, False),
+        ("v in substances", "none", True),
+        ("'none' in v", ("none",), True),
+        ("'none' not in v", ("none",), False),
+    ],
+)
+def test_a_value_of_any_kind_may_be_looked_for_and_in(source: str, v: Any, expected: bool) -> None:
+    assert both_ways(source, v=v, substances=("none",)) is expected
 
 
 @pytest.mark.parametrize(
