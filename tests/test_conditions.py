@@ -402,15 +402,15 @@ def test_not_in_with_a_computed_value_on_the_left(source: str, flag: bool | None
     assert both_ways(source, flag=flag) is expected
 
 
-# For each pair (left, right): equal, one less, one more, each side absent.
-PAIRS = [(3, 3), (2, 3), (4, 3), (None, 3), (3, None)]
+# For each pair (left, right): equal, one less, one more, each side absent, both absent.
+PAIRS = [(3, 3), (2, 3), (4, 3), (None, 3), (3, None), (None, None)]
 COMPARISONS = {
-    "==": (True, False, False, False, False),
-    "!=": (False, True, True, False, False),
-    "<": (False, True, False, False, False),
-    "<=": (True, True, False, False, False),
-    ">": (False, False, True, False, False),
-    ">=": (True, False, True, False, False),
+    "==": (True, False, False, False, False, False),
+    "!=": (False, True, True, False, False, False),
+    "<": (False, True, False, False, False, False),
+    "<=": (True, True, False, False, False, False),
+    ">": (False, False, True, False, False, False),
+    ">=": (True, False, True, False, False, False),
 }
 # The same comparison written in each shape the closures and the generated code treat apart; `count(...)` of
 # `left >= 1` ... `left >= 4` is `left` computed (and 0, not absent, when `left` is absent).
