@@ -418,3 +418,45 @@ def test_the_record_id_key_cannot_be_an_item(tmp_path: Path) -> None:
     placement = PLACEMENT.replace("days", "prior")
     error = load_error(tmp_path, questionnaire=questionnaire, placement=placement)
     assert "item id 'id' is used twice (or is the reserved key `id`); give each item its own id" in error
+
+
+def test_an_answer_that_may_be_left_out_and_scores_below_zero_widens_the_totals_both_ways(tmp_path: Path) -> None:
+    """The second answer, optional, scores -3 or -1: the totals run from -1 (1 - 3 + 1) to 6 (3 + 3, without it)."""
+    rules = write_definitions(
+        tmp_path,
+        bands="    - {id: low, label: Low, min: -1, max: 2}\n"
+        "    - {id: middle, label: Middle, min: 3, max: 5}\n"
+        "    - {id: top, label: Top, min: 6, max: 6}",
+    )
+    instrument = tmp_path / "lift.yaml"
+    instrument.write_text(
+        instrument.read_text().replace(
+            "{id: lift_2, type: choice, prompt: Second?, choices: *points}",
+            "{id: lift_2, type: choice, prompt: Second?, required: false,\n"
+            "     choices: [{value: -3, label: much less}, {value: -1, label: less}]}",
+        )
+    )
+    assessor = load_assessor(rules=str(rules))
+    (compiled,) = assessor.definitions.instruments
+    assert (compiled.minimum, compiled.maximum) == (-1, 6)
+    for answers, score in [
+        ((1, -3, 3), (-1, "low")),
+        ((1, None, 3), (2, "low")),
+        ((2, -1, 2), (3, "middle")),
+        ((3, -1, 1), (5, "middle")),
+        ((3, None, 1), (6, "top")),
+    ]:
+        outcome = decided_both_ways(assessor, dict(zip(("lift_1", "lift_2", "lift_3"), answers, strict=True)))
+        assert outcome.scores["lift"] == score
+
+
+def test_a_level_item_is_suggested_only_among_single_choice_items_that_name_levels(tmp_path: Path) -> None:
+    questionnaire = QUESTIONNAIRE.replace("{value: b, label: B}", "{value: iop, label: IOP}")  # a multiple choice
+    rules = tmp_path / "rules.yaml"
+    error = load_error(
+        tmp_path, questionnaire=questionnaire, placement=PLACEMENT.replace("{item: prior,", "{item: kind,")
+    )
+    assert error == (
+        f"{rules}:{line_of(rules, '{item: ')}: level.item 'kind' must be a single-choice item whose choices are "
+        "level ids"
+    )
