@@ -73,7 +73,16 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a test run counts as killed")
     parser.add_argument("--survivors", action="store_true", help="print each surviving mutant's line")
     parser.add_argument("--json", type=Path, help="write every mutant's verdict to this file")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="JSON",
+        help="print the figures of an earlier run's --json file again, with the "
+        "equivalent mutants docs/mutation.md lists now (runs nothing)",
+    )
     options = parser.parse_args()
+    if options.rescore:
+        return rescore(options.rescore, options.survivors)
     unknown = [module for module in options.modules if module not in TESTS]
     if unknown:
         parser.error(f"unknown module {unknown[0]!r}: choose from {', '.join(TESTS)}")
@@ -106,14 +115,36 @@ def main() -> int:
             outcomes += results
             print(summary(module, results, time.monotonic() - started), flush=True)
             if options.survivors:
-                for outcome in results:
-                    if outcome.verdict in ("survived", "incompetent"):
-                        m = outcome.mutant
-                        print(f"  {outcome.verdict} {m.module}.py:{m.line} {m.operator}: {m.before!r} -> {m.after!r}")
+                print_survivors(results)
     if options.json:
-        rows = [outcome.mutant._asdict() | {"verdict": outcome.verdict} for outcome in outcomes]
+        rows = [o.mutant._asdict() | {"verdict": o.verdict, "seconds": round(o.seconds, 1)} for o in outcomes]
         options.json.write_text(json.dumps(rows, indent=1) + "\n")
     return 0
+
+
+def rescore(path: Path, survivors: bool) -> int:
+    equivalent = read_equivalents(EQUIVALENTS)
+    rows = json.loads(path.read_text())
+    for module in dict.fromkeys(row["module"] for row in rows):
+        outcomes = []
+        for row in rows:
+            if row["module"] == module:
+                mutant = Mutant(*(row[field] for field in Mutant._fields))
+                verdict = row["verdict"]
+                if verdict in ("survived", "equivalent"):
+                    verdict = "equivalent" if (module, mutant.before, mutant.after) in equivalent else "survived"
+                outcomes.append(Outcome(mutant, verdict, 0.0))
+        print(summary(module, outcomes, None))
+        if survivors:
+            print_survivors(outcomes)
+    return 0
+
+
+def print_survivors(outcomes: list[Outcome]) -> None:
+    for outcome in outcomes:
+        if outcome.verdict in ("survived", "incompetent"):
+            m = outcome.mutant
+            print(f"  {outcome.verdict} {m.module}.py:{m.line} {m.operator}: {m.before!r} -> {m.after!r}")
 
 
 def test_command(module: str) -> str:
@@ -228,7 +259,7 @@ def run_one(mutant: Mutant | None, copy: Path, command: str, timeout: float, equ
     return "killed"
 
 
-def summary(module: str, outcomes: list[Outcome], seconds: float) -> str:
+def summary(module: str, outcomes: list[Outcome], seconds: float | None) -> str:
     counts = Counter(outcome.verdict for outcome in outcomes)
     changing = counts["killed"] + counts["survived"]  # an incompetent mutant is the tool's failure, not the tests'
     score = 100 * counts["killed"] / changing if changing else 100.0
@@ -237,7 +268,7 @@ def summary(module: str, outcomes: list[Outcome], seconds: float) -> str:
     )
     return (
         f"{module}: {score:.1f}% of {changing} behaviour-changing mutants killed "
-        f"({len(outcomes)} sampled: {parts}; {seconds:.0f} s)"
+        f"({len(outcomes)} sampled: {parts}{'' if seconds is None else f'; {seconds:.0f} s'})"
     )
 
 
