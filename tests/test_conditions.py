@@ -159,6 +159,7 @@ def test_faults_are_named_with_a_fix(source: str, message: str) -> None:
         ("age == != 3", "expected a name, a number or a 'word', found '!='"),
         ("age == ) 3", "expected a name, a number or a 'word', found ')'"),
         ("any(age > 3", "expected `,` or `)` after an argument of any(), found the end of the condition"),
+        ("housing in ['stable' and 'none']", "expected `,` or `]` after a list item, found 'and'"),
     ],
 )
 def test_a_parse_fault_says_what_was_expected_and_what_was_found(source: str, message: str) -> None:
