@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import random
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from carecheck import Assessor, load_assessor
 from carecheck.core.assessor import GENERATE_AFTER as _GENERATE_AFTER
-from carecheck.core.codegen import evaluator
+from carecheck.core.codegen import _literal, evaluator
 from carecheck.core.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
 from carecheck.core.errors import AnswersError
 from carecheck.core.sampling import random_answers
@@ -236,3 +237,14 @@ def test_answers_the_full_check_must_convert_or_refuse_take_it(assessor: Assesso
     if answers.get("readiness", 0) is None:
         del answers["readiness"]
     assert assessor.generated().check_and_decide(answers, True) is None
+
+
+@pytest.mark.parametrize("value", [1.5, frozenset({"a"}), ("a", 1.5), ["a"], object(), b"x"])
+def test_only_literals_of_the_condition_language_are_written_into_code(value: Any) -> None:
+    with pytest.raises(AssertionError, match="is not a literal of the condition language"):
+        _literal(value)
+
+
+@pytest.mark.parametrize("value", [None, True, 0, -3, "it's", ("a", 1, False), ()])
+def test_a_literal_is_written_as_python_reads_it_back(value: Any) -> None:
+    assert ast.literal_eval(_literal(value)) == value

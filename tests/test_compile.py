@@ -261,16 +261,17 @@ def test_the_last_of_condition_bands_must_hold_always(tmp_path: Path, last: str)
         ({"lift_1": 2, "lift_2": 1, "lift_3": 1}, "middle"),
         ({"lift_1": 3, "lift_2": 3, "lift_3": 3}, "top"),
         ({"lift_1": 3, "lift_2": None, "lift_3": None}, "top"),
+        ({}, None),  # no answer: no score at all
     ],
 )
-def test_condition_bands_are_tried_in_order(tmp_path: Path, answers: dict[str, Any], band: str) -> None:
+def test_condition_bands_are_tried_in_order(tmp_path: Path, answers: dict[str, Any], band: str | None) -> None:
     bands = (
         '    - {id: low, label: Low, when: "lift_1 == 1"}\n'
         '    - {id: middle, label: Middle, when: "lift_1 <= 2 and asked(lift_2)"}\n'
         '    - {id: top, label: Top, when: " true "}'
     )
     outcome = decided_both_ways(small_assessor(tmp_path, bands=bands), answers)
-    assert outcome.scores["lift"].band == band
+    assert (outcome.scores["lift"].band if band else outcome.scores.get("lift")) == band
 
 
 # --- placement: a level read from an answer -----------------------------------------------------------------------
@@ -407,8 +408,10 @@ def test_a_derived_value_has_the_kind_and_values_of_its_cases(
     otherwise = f", {otherwise}" if otherwise else ""
     extra = f"derived:\n  - {{id: d, description: A derived value, cases: [{cases}]{otherwise}}}"
     placement = PLACEMENT.replace("days >= 20", condition)
-    if error is None:
-        small_assessor(tmp_path, placement=placement, extra=extra)
+    if error is None:  # the value both ways, for a few days on either side of the cases
+        assessor = small_assessor(tmp_path, placement=placement, extra=extra)
+        for days in (None, 0, 1, 2):
+            decided_both_ways(assessor, {"days": days})
     else:
         assert error in load_error(tmp_path, placement=placement, extra=extra)
 
