@@ -9,7 +9,7 @@ Mutants that only touch a type annotation (or an `if TYPE_CHECKING:` import) are
 `from __future__ import annotations` nothing evaluates them. Mutants that change no behaviour at all are listed, each
 with its reason, in docs/mutation.md (```mutant blocks); they count neither as killed nor as survived. Each worker
 mutates its own copy of the source tree, so the checkout is never touched and runs can go side by side.
-Not part of .ci/run: a full run takes about half an hour on two cores.
+Not part of .ci/run: a full run takes 15 to 30 minutes on two cores.
 """
 
 from __future__ import annotations
