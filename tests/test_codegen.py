@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import random
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,12 @@ from hypothesis import strategies as st
 
 from carecheck import Assessor, load_assessor
 from carecheck.core.assessor import GENERATE_AFTER as _GENERATE_AFTER
-from carecheck.core.codegen import evaluator
+from carecheck.core.codegen import _literal, evaluator
 from carecheck.core.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
 from carecheck.core.errors import AnswersError
 from carecheck.core.sampling import random_answers
 from carecheck.load.loader import builtin_folder
-from conftest import baseline_answers
+from conftest import baseline_answers, with_alcohol
 from test_fuzz import ASSESSOR, FUZZ, ITEM_IDS, keys, values
 
 
@@ -185,3 +186,65 @@ def test_rules_nested_deeper_than_python_compiles_keep_to_the_closures(tmp_path:
         answers = random_answers(deep, rng, f"r{n}")
         assert deep.assess(answers)[:-1] == ASSESSOR.assess(answers)[:-1]  # all but the rule set's reference
     assert deep.generated().check_and_decide(baseline_answers(), False) is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"id": 7},
+        {"id": "r-1"},
+        {"id": None},
+        {"pregnant": True},  # an optional item answered
+        {"age": 12},  # the least and the most a number may be
+        {"age": 120},
+    ],
+)
+def test_answers_in_normal_form_take_the_fast_check(assessor: Assessor, changes: dict[str, Any]) -> None:
+    for answers in (baseline_answers() | changes, with_alcohol(12, **changes)):
+        _assert_fast(assessor, answers)
+
+
+def _assert_fast(assessor: Assessor, answers: dict[str, Any]) -> None:
+    checked, warnings, _ = assessor.check(answers)
+    assert warnings == ()
+    assert assessor.generated().check_and_decide(answers, True) == (checked, assessor.decide_by_closures(checked))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"id": "r\u00e9"},  # ids that need the full check's word
+        {"id": 7.5},
+        {"id": True},
+        {"id": ["r"]},
+        {"nonsense": 1},  # not an item
+        {"self_care": "yes"},  # to be converted
+        {"age": "35"},
+        {"age": 11},  # out of range
+        {"age": 121},
+        {"age": True},
+        {"housing": "stabel"},
+        {"readiness": None},  # a required answer missing
+        {"audit_1": 0},  # an answer to an item not asked (no alcohol)
+        {"substances": ["alcohol"]},  # the items it asks for, missing
+        {"substances": ["wine"]},
+        {"asq_5": True},  # asked only after a yes
+    ],
+)
+def test_answers_the_full_check_must_convert_or_refuse_take_it(assessor: Assessor, changes: dict[str, Any]) -> None:
+    answers = baseline_answers() | changes
+    if answers.get("readiness", 0) is None:
+        del answers["readiness"]
+    assert assessor.generated().check_and_decide(answers, True) is None
+
+
+@pytest.mark.parametrize("value", [1.5, frozenset({"a"}), ("a", 1.5), ["a"], object(), b"x"])
+def test_only_literals_of_the_condition_language_are_written_into_code(value: Any) -> None:
+    with pytest.raises(AssertionError, match="is not a literal of the condition language"):
+        _literal(value)
+
+
+@pytest.mark.parametrize("value", [None, True, 0, -3, "it's", ("a", 1, False), ()])
+def test_a_literal_is_written_as_python_reads_it_back(value: Any) -> None:
+    assert ast.literal_eval(_literal(value)) == value

@@ -19,13 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carecheck import Assessor, load_assessor
-from carecheck.core.conditions import ConditionError, Kind, NameInfo, Scope, compile_condition
+from carecheck.api import load_pair
+from carecheck.core.conditions import FIRED, ConditionError, Kind, NameInfo, Scope, compile_condition
 from carecheck.core.errors import AnswerFileError, AnswersError, CarecheckError
 from carecheck.core.sampling import random_answers
 from carecheck.load.loader import answers_from_text, builtin_folder
 from carecheck.output.formats import Format
 from carecheck.output.render import render_result
 from conftest import baseline_answers, run_carecheck
+from test_compile import write_definitions
 
 EXAMPLES = int(os.environ.get("CARECHECK_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
@@ -258,3 +260,196 @@ def test_random_files_give_the_contracts_exit_codes_never_an_internal_error(
     assert code in CLI_EXITS[kind], stderr
     assert "something went wrong" not in stderr
     assert "Traceback" not in stderr
+
+
+# --- generated code against the closures, at the edges ---------------------------------------------------------------
+# Values are drawn from a few numbers around the literals the conditions use (so equal values and neighbours are
+# common), absent answers included; conditions use every operator and function in every shape.
+
+EDGE_SCOPE = Scope(
+    {
+        "a": NameInfo(Kind.NUMBER),
+        "b": NameInfo(Kind.NUMBER),
+        "c": NameInfo(Kind.NUMBER, frozenset({1, 2, 3})),
+        "n.total": NameInfo(Kind.NUMBER),
+        "f": NameInfo(Kind.BOOL),
+        "t": NameInfo(Kind.TEXT, frozenset({"x", "y", "z"})),
+        "l": NameInfo(Kind.LIST, frozenset({"x", "y", "z"})),
+        "v": NameInfo(Kind.ANY),
+    },
+    rule_ids=frozenset({"r1", "r2"}),
+)
+EDGE_NUMBERS = [1, 2, 3]
+EDGE_ENVIRONMENTS = st.fixed_dictionaries(
+    {
+        "a": st.sampled_from([None, *EDGE_NUMBERS]),
+        "b": st.sampled_from([None, *EDGE_NUMBERS]),
+        "c": st.sampled_from([None, *EDGE_NUMBERS]),
+        "n.total": st.sampled_from([None, 0, *EDGE_NUMBERS]),
+        "f": st.sampled_from([None, True, False]),
+        "t": st.sampled_from([None, "x", "y"]),
+        "l": st.sampled_from([None, (), ("x",), ("y",), ("x", "y")]),
+        "v": st.sampled_from([None, 2, 3, "x", True]),
+        FIRED: st.sampled_from([frozenset(), frozenset({"r1"}), frozenset({"r2"}), frozenset({"r1", "r2"})]),
+    }
+)
+
+
+_COUNTED = st.lists(
+    st.sampled_from(["f", "v", "a > 1", "t == 'x'", "'x' in l", "asked(b)", "fired('r2')"]), min_size=1, max_size=3
+).map(lambda parts: f"count({', '.join(parts)})")
+_NUMBER = st.one_of(st.sampled_from(["a", "b", "c", "n.total", "v", *map(str, EDGE_NUMBERS)]), _COUNTED)
+_IN = st.sampled_from(["in", "not in"])
+_EDGE_TESTS = st.one_of(
+    st.sampled_from(["f", "v", "l", "true", "false"]),
+    st.tuples(_NUMBER, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), _NUMBER).map(" ".join),
+    st.tuples(_NUMBER, _IN, st.sampled_from(["[]", "[2]", "[1, 3]", "[1, 2, 3]"])).map(" ".join),
+    st.tuples(st.sampled_from(["t", "'x'", "v"]), _IN, st.sampled_from(["l", "v"])).map(" ".join),
+    st.tuples(st.sampled_from(["t", "v"]), _IN, st.sampled_from(["[]", "['x']", "['x', 'y']"])).map(" ".join),
+    st.tuples(
+        st.sampled_from(["t", "f", "v"]), st.sampled_from(["==", "!="]), st.sampled_from(["t", "'x'", "f", "true"])
+    ).map(" ".join),
+    st.sampled_from(
+        ["asked(a)", "asked(l)", "has_any(l, 'x')", "has_any(l, 'y', 'z')", "fired('r1')", "fired('r1', 'r2')"]
+    ),
+)
+EDGE_CONDITIONS = st.recursive(
+    _EDGE_TESTS,
+    lambda inner: st.one_of(
+        inner.map(lambda text: f"not ({text})"),
+        st.lists(inner, min_size=2, max_size=3).map(lambda parts: " and ".join(f"({p})" for p in parts)),
+        st.lists(inner, min_size=2, max_size=3).map(lambda parts: " or ".join(f"({p})" for p in parts)),
+        st.tuples(st.sampled_from(["any", "all", "count"]), st.lists(inner, min_size=1, max_size=3)).map(
+            lambda call: f"{call[0]}({', '.join(call[1])})"
+        ),
+    ),
+    max_leaves=6,
+)
+
+
+def _value_or_error(function: Any, env: dict[str, Any]) -> Any:
+    try:
+        return function(env)
+    except TypeError as error:  # `v < 2` with a word: both ways must refuse alike
+        return type(error)
+
+
+@pytest.mark.slow
+@pytest.mark.mutation
+@FUZZ
+@given(source=EDGE_CONDITIONS, envs=st.lists(EDGE_ENVIRONMENTS, min_size=1, max_size=8))
+def test_generated_conditions_agree_with_the_closures_at_the_edges(source: str, envs: list[dict[str, Any]]) -> None:
+    from carecheck.core.codegen import evaluator
+
+    try:
+        compiled = compile_condition(source, EDGE_SCOPE)
+    except ConditionError:
+        return  # a drawn condition may not check (`v` with a list literal): the faults have their own tests
+    generated, as_test = evaluator(compiled), evaluator(compiled, as_test=True)
+    for env in envs:
+        expected = _value_or_error(compiled.evaluate, env)
+        got = _value_or_error(generated, env)
+        assert (got, type(got)) == (expected, type(expected)), source
+        if not isinstance(expected, type):
+            assert bool(as_test(env)) is bool(expected), source
+
+
+_RULE_NUMBER = st.one_of(
+    st.sampled_from(["days", "lift", "lift.total", "lift_1", "lift_3", "0", "1", "2", "3", "5"]),
+    st.lists(st.sampled_from(["asked(note)", "days > 2", "'a' in kinds", "d0"]), min_size=1, max_size=3).map(
+        lambda parts: f"count({', '.join(parts)})"
+    ),
+)
+_RULE_TESTS = st.one_of(
+    st.tuples(_RULE_NUMBER, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), _RULE_NUMBER).map(" ".join),
+    st.tuples(_RULE_NUMBER, _IN, st.sampled_from(["[]", "[2]", "[1, 3]"])).map(" ".join),
+    st.tuples(
+        st.sampled_from(["prior", "mood", "lift.band"]),
+        st.sampled_from(["==", "!="]),
+        st.sampled_from(["prior", "mood"]),
+    ).map(" ".join),
+    st.sampled_from(
+        [
+            "prior in ['outpatient', 'iop']",
+            "prior not in ['iop']",
+            "'a' in kinds",
+            "'a' not in kinds",
+            "mood in kinds",
+            "has_any(kinds, 'a', 'b')",
+            "asked(note)",
+            "asked(days)",
+            "mood == 'low'",
+            "mood != 'good'",
+            "lift.band == 'top'",
+            "lift.band != 'low'",
+            "note == ''",
+            "d0",
+            "d1 >= 2",
+            "true",
+        ]
+    ),
+)
+_RULE_CONDITIONS = st.recursive(
+    _RULE_TESTS,
+    lambda inner: st.one_of(
+        inner.map(lambda text: f"not ({text})"),
+        st.lists(inner, min_size=2, max_size=3).map(lambda parts: " and ".join(f"({p})" for p in parts)),
+        st.lists(inner, min_size=2, max_size=3).map(lambda parts: " or ".join(f"({p})" for p in parts)),
+        st.tuples(st.sampled_from(["any", "all"]), st.lists(inner, min_size=1, max_size=3)).map(
+            lambda call: f"{call[0]}({', '.join(call[1])})"
+        ),
+    ),
+    max_leaves=4,
+)
+_EDGE_ANSWERS = st.fixed_dictionaries(
+    {
+        "prior": st.sampled_from([None, "outpatient", "iop", "unsure"]),
+        "days": st.sampled_from([None, 0, 1, 2, 3, 4, 5]),
+        "note": st.sampled_from([None, "", "a note"]),
+        "kinds": st.sampled_from([None, (), ("a",), ("a", "b")]),
+        "mood": st.sampled_from([None, "good", "low"]),
+        "lift": st.one_of(st.none(), st.tuples(*[st.sampled_from([1, 2, 3])] * 3)),
+    }
+)
+
+
+@pytest.mark.slow
+@pytest.mark.mutation
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 5))
+@given(
+    whens=st.lists(_RULE_CONDITIONS, min_size=4, max_size=4),
+    answers=st.lists(_EDGE_ANSWERS, min_size=1, max_size=6),
+)
+def test_generated_rule_sets_agree_with_the_closures_at_the_edges(
+    whens: list[str], answers: list[dict[str, Any]], tmp_path_factory: Any
+) -> None:
+    """Rule sets whose placement rules, derived values and notes use every operator and function."""
+    quoted = [json.dumps(when) for when in whens]
+    derived_uses = [when.replace("d0", "true").replace("d1", "days") for when in quoted[:2]]
+    placement = "".join(
+        f"  - {{id: r{i}, when: {when}, level: {level}, reason: '{{days}} days: r{i}', criteria: [c]}}\n"
+        for i, (when, level) in enumerate(zip(quoted, ["iop", "inpatient", "iop", "outpatient"], strict=True))
+    )
+    placement += (
+        "  - {id: from-prior, when: 'asked(prior)', level: {item: prior, step: 1}, reason: '{prior}', criteria: [c]}"
+    )
+    extra = (
+        "derived:\n"
+        f"  - {{id: d0, description: d, expr: {derived_uses[0]}}}\n"
+        f"  - {{id: d1, description: d, otherwise: 0,\n"
+        f"     cases: [{{when: {derived_uses[1]}, value: 3}}, {{when: 'asked(days)', value: 1}}]}}\n"
+        "notes:\n"
+        f"  - {{id: n0, when: \"fired('r0') or level == 'iop'\", text: '{{d1}} and {{prior}}'}}\n"
+        f"  - {{id: n1, when: {quoted[3]}, text: 'r3 {{note}}'}}\n"
+    )
+    folder = Path(tmp_path_factory.mktemp("rules"))
+    try:
+        assessor = Assessor(*load_pair(None, str(write_definitions(folder, placement=placement, extra=extra))))
+    except CarecheckError as error:
+        assert error.exit_code == 3, error.message  # a drawn condition that does not check, named with its line
+        return
+    generated = assessor.generated()
+    for drawn in answers:
+        lift = drawn.pop("lift")
+        values = dict(drawn) | dict(zip(("lift_1", "lift_2", "lift_3"), lift or (None, None, None), strict=True))
+        assert generated.decide(values) == assessor.decide_by_closures(values)

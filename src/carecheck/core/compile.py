@@ -147,7 +147,10 @@ def _compile_instruments(loaded: LoadedQuestionnaire) -> tuple[CompiledInstrumen
                     source.file,
                     where,
                 )
-            low, high = low + points[0], high + points[1]
+            if item.required and item.when is None:
+                low, high = low + points[0], high + points[1]
+            else:  # an answer left out adds nothing: the totals the bands must cover reach down (or up) to that
+                low, high = low + min(points[0], 0), high + max(points[1], 0)
         band_scope = Scope({item.id: kind_of(item).name_info(item) for item in instrument.items})
         bands: list[Band] = []
         for b_index, band in enumerate(instrument.scoring.bands):
@@ -414,9 +417,17 @@ class _RuleCompiler:
             if isinstance(rule.level, LevelFrom):
                 item = self.item_index.get(rule.level.item)
                 if item is None or item.definition.type != "choice":
+                    fitting = [
+                        candidate.id
+                        for candidate in self.items
+                        if candidate.definition.type == "choice"
+                        and any(
+                            c.value in level_ids for c in kind_of(candidate.definition).choices(candidate.definition)
+                        )
+                    ]
                     raise self.fail(
                         f"level.item {rule.level.item!r} must be a single-choice item whose choices are level ids"
-                        f"{suggest(rule.level.item, self.item_index)}",
+                        f"{suggest(rule.level.item, fitting)}",
                         (*path, "level", "item"),
                     )
                 if not any(choice.value in level_ids for choice in kind_of(item.definition).choices(item.definition)):

@@ -151,6 +151,14 @@ class _Parser:
         self.pos += 1
         return token
 
+    def close(self, closing: str, after: str) -> None:
+        """Take the bracket that ends a list or a call, or say that a comma may be missing."""
+        token = self.peek()
+        if token.text != closing:
+            found = "the end of the condition" if token.kind == "end" else repr(token.text)
+            raise ConditionError(f"expected `,` or `{closing}` after {after}, found {found}", token.column)
+        self.take()
+
     def parse(self) -> Node:
         if self.peek().kind == "end":
             raise ConditionError("the condition is empty", 1)
@@ -233,7 +241,7 @@ class _Parser:
                 if self.peek().text != ",":
                     break
                 self.take(",")
-            self.take("]")
+            self.close("]", "a list item")
             return Node("list", token.column, args=tuple(items))
         if token.kind == "name":
             if self.peek().text == "(":
@@ -244,7 +252,7 @@ class _Parser:
                     if self.peek().text != ",":
                         break
                     self.take(",")
-                self.take(")")
+                self.close(")", f"an argument of {token.text}()")
                 return Node("call", token.column, token.text, tuple(args))
             return Node("name", token.column, token.text)
         found = "the end of the condition" if token.kind == "end" else repr(token.text)
