@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import z3
 
 from carecheck.core.compiled import CompiledDefinitions, CompiledDerived, CompiledItem
-from carecheck.core.conditions import Kind, Node
+from carecheck.core.conditions import COMPARE, Kind, Node
 from carecheck.core.definitions import BooleanItem, ChoiceItem, IntegerItem, MultiChoiceItem, TextItem
 from carecheck.core.items import encodable, kind_of
 
@@ -115,16 +115,6 @@ def const(value: Any) -> Const:
 Evaluated = tuple[Sym, Term]
 """A value and the condition under which computing it raises (Python's TypeError, in the engine)."""
 
-_PY: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "in": lambda a, b: a in b,
-    "not in": lambda a, b: a not in b,
-}
 _ORDER: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -190,7 +180,7 @@ class Values:
             if left.value is None or right.value is None:
                 return FALSE, FALSE
             try:
-                return z3.BoolVal(bool(_PY[op](left.value, right.value))), FALSE
+                return z3.BoolVal(bool(COMPARE[op](left.value, right.value))), FALSE
             except TypeError:
                 return FALSE, TRUE
         both = _and(left.present, right.present)

@@ -332,7 +332,7 @@ class _Compiler:
         left_node, right_node = node.args
         left_fn, right_fn = self.compile(left_node), self.compile(right_node)
         self._check_compare(node.op, left_node, right_node)
-        test = _COMPARE[node.op]
+        test = COMPARE[node.op]
         # The common shapes get closures of their own: rules are evaluated for every record of a batch.
         if left_node.op == "name" and right_node.op in ("literal", "list"):
             name, constant = left_node.value, right_fn({})
@@ -473,7 +473,7 @@ def any_of(parts: Sequence[Evaluate]) -> Evaluate:
 
 
 _METHOD = dict.fromkeys(_COMPARISONS, "compare")
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
