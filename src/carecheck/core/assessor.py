@@ -15,7 +15,6 @@ from carecheck.core.codegen import Generated, generate
 from carecheck.core.compile import compile_definitions
 from carecheck.core.compiled import RECORD_ID, CompiledDefinitions, CompiledItem
 from carecheck.core.definitions import LoadedQuestionnaire, LoadedRuleSet
-from carecheck.core.fhiranswers import answers_from_fhir, is_fhir
 from carecheck.core.result import Outcome, Reason, Result, Score
 
 GENERATE_AFTER = 200
@@ -60,8 +59,10 @@ class Assessor:
         """Answers as item ids: a FHIR QuestionnaireResponse (R5 or R4, for carecheck's exported Questionnaire or
         LOINC-coded) is mapped to this questionnaire's items; an answer mapping is returned as it is.
         Raises AnswersError naming each linkId or code that cannot be mapped."""
-        if not is_fhir(answers):
+        if "resourceType" not in answers:  # no item id can be `resourceType`: a mapping of item ids, as it is
             return answers
+        from carecheck.core.fhiranswers import answers_from_fhir  # only for FHIR, so other runs do not load LOINC
+
         return answers_from_fhir(answers, self.questionnaire.questionnaire.id, self.items)
 
     def check(self, answers: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...], str | int | None]:

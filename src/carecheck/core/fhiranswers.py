@@ -27,11 +27,6 @@ _LOINC_CODE = re.compile(r"(?:^|[/#:|=])([0-9]{1,7}-[0-9])$")
 _NOT_AN_ITEM = object()
 
 
-def is_fhir(answers: Mapping[str, Any]) -> bool:
-    """Whether an answer mapping is a FHIR resource rather than item ids (no item id can be `resourceType`)."""
-    return "resourceType" in answers
-
-
 def answers_from_fhir(
     resource: Mapping[str, Any], questionnaire_id: str, items: Sequence[CompiledItem]
 ) -> dict[str, Any]:

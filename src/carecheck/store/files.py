@@ -17,7 +17,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -155,6 +154,8 @@ def _direct(path: Path, descriptor: int, binary: bool) -> Iterator[Any]:
 def _atomic(path: Path, binary: bool) -> Iterator[Any]:
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        import tempfile  # only when writing: a file assessment printed to the terminal never needs it
+
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=TEMPORARY_PREFIX, suffix=".part")
     except OSError as fault:
         raise WriteError(f"{path}: cannot write here: {fault.strerror}; choose another folder") from None
