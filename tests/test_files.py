@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def test_a_read_only_folder_gives_a_clear_error(tmp_path: Path, monkeypatch: pyt
     def read_only(*_: object, **__: object) -> None:
         raise PermissionError(13, "Permission denied")  # what a read-only folder answers (root is exempt)
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)  # what files imports when it writes
     with pytest.raises(WriteError, match="cannot write here: Permission denied; choose another folder"):
         write_private(tmp_path / "x.md", "text")
 
