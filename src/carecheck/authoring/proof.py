@@ -37,6 +37,7 @@ from carecheck.authoring.verify import (
     SHADOWED_RULE,
     Violation,
     answers_yaml,
+    said,
 )
 from carecheck.core.assessor import Assessor
 from carecheck.core.conditions import FIRED
@@ -400,7 +401,7 @@ class _Prover:
                 continue
             subjects[item.id] = REFUTED
             message = (
-                f"A more severe answer to {item.id} ({_said(first.get(item.id))} -> {_said(second.get(item.id))}) "
+                f"A more severe answer to {item.id} ({said(first.get(item.id))} -> {said(second.get(item.id))}) "
                 f"lowers the level from {one.level} ({_deciding(one)}) to {two.level} ({_deciding(two)})."
             )
             self.violations.append(Violation(MONOTONICITY, item.id, message, first, second))
@@ -458,16 +459,6 @@ def _breaks(when: Callable[[Any], bool], expect: Callable[[Any], bool], env: dic
 def _overall(statuses: Iterable[str]) -> str:
     found = set(statuses)
     return UNKNOWN if UNKNOWN in found else REFUTED if REFUTED in found else PROVED
-
-
-def _said(value: Any) -> str:
-    if value is None:
-        return "not asked"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]"
-    return str(value)
 
 
 def _deciding(result: Result) -> str:

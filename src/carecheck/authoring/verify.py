@@ -96,7 +96,10 @@ def _move(item: Item, value: Any, rng: random.Random) -> tuple[str | None, Any] 
     return None if new is None else (choice, new)
 
 
-def _said(value: Any) -> str:
+def said(value: Any) -> str:
+    """An answer as verify's reports quote it: yes/no, a list in brackets, 'not asked' for an absent one."""
+    if value is None:
+        return "not asked"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -416,7 +419,7 @@ class _Verifier:
         message = (
             f"Invariant {invariant} does not hold. {self.descriptions[invariant]} Here `{when.source}` holds but "
             f"`{expect.source}` does not: the result is {result.level} ({_deciding(result)}), urgent "
-            f"{_said(result.urgent)}. It failed on {found.times} of {samples} answer sets."
+            f"{said(result.urgent)}. It failed on {found.times} of {samples} answer sets."
         )
         return Violation(INVARIANTS, invariant, message, minimal)
 
@@ -430,7 +433,7 @@ class _Verifier:
         before, later = self.assessor.assess(minimal), self.assessor.assess(after)
         count = sum(found.times for _, found in cases)
         message = (
-            f"A more severe answer to {item.id} ({_said(minimal[item.id])} -> {_said(after[item.id])}) lowers the "
+            f"A more severe answer to {item.id} ({said(minimal[item.id])} -> {said(after[item.id])}) lowers the "
             f"level from {before.level} ({_deciding(before)}) to {later.level} ({_deciding(later)}). "
             f"Seen in {count} one-step changes."
         )

@@ -260,10 +260,7 @@ def _result_on_screen(
 
 def _crisis_again(result: Result, assessor: Assessor, terminal: Terminal) -> None:
     """After an urgent answer, crisis help is the last thing on the screen, however the person leaves."""
-    if not result.urgent:
-        return
-    from carecheck.cli.interview import crisis_lines
+    if result.urgent:
+        from carecheck.cli.interview import say_crisis
 
-    terminal.say()
-    for line in crisis_lines(assessor):
-        terminal.say(line)
+        say_crisis(terminal, assessor)

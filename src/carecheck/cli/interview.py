@@ -66,6 +66,14 @@ def crisis_lines(assessor: Assessor) -> list[str]:
     return lines + [f"- {literal(contact.name)}: {literal(contact.how)}" for contact in text.crisis_contacts]
 
 
+def say_crisis(terminal: Terminal, assessor: Assessor) -> None:
+    """Crisis help set apart by a blank line: at the moment an answer is urgent, and as the last thing on the screen
+    however a person leaves after one."""
+    terminal.say()
+    for line in crisis_lines(assessor):
+        terminal.say(line)
+
+
 def _describe_choices(item: CompiledItem) -> list[str]:
     return kind_of(item.definition).typing_help(item.definition)
 
@@ -268,9 +276,7 @@ class Interview:
         say = self.terminal.say
         if urgent and not self.shown_urgent:
             self.shown_urgent = True
-            say()
-            for line in crisis_lines(self.assessor):
-                say(line)
+            say_crisis(self.terminal, self.assessor)
             say(self.after_crisis)
         elif note and not urgent and not self.shown_note:
             self.shown_note = True

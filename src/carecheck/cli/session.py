@@ -116,11 +116,9 @@ class Gatherer:
     def _crisis_last(self, stop: Stopped) -> None:
         """Whoever leaves after an urgent answer leaves with crisis help as the last thing on the screen."""
         if stop.urgent:
-            from carecheck.cli.interview import crisis_lines
+            from carecheck.cli.interview import say_crisis
 
-            self.terminal.say()
-            for line in crisis_lines(self.assessor):
-                self.terminal.say(line)
+            say_crisis(self.terminal, self.assessor)
 
     def ask(self, start: dict[str, Any], only: set[str] | None = None, greet: bool = False) -> dict[str, Any]:
         from carecheck.cli.interview import COMMANDS, Stopped, interview, welcome
